@@ -1,0 +1,1 @@
+"""HTTP edge: turns requests into `qa` calls and back, and serves the widget."""

@@ -1,0 +1,45 @@
+"""Dependencies shared by the routes: the service and the admin key check."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from qa.errors import NotReady
+from qa.service import QAService
+from qa.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="QA_ADMIN_KEY")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_service(request: Request) -> QAService:
+    service: QAService | None = getattr(request.app.state, "service", None)
+    if service is None:
+        raise NotReady("the model and index are still loading; retry shortly")
+    return service
+
+
+def require_admin(
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    if settings.admin_key is None:
+        raise HTTPException(403, "writes are disabled: the server has no QA_ADMIN_KEY set")
+    if credentials is None:
+        raise HTTPException(401, "missing 'Authorization: Bearer <key>' header",
+                            headers={"WWW-Authenticate": "Bearer"})
+    # Constant-time comparison: response timing must not reveal how much of a key was right.
+    if not hmac.compare_digest(credentials.credentials.encode(), settings.admin_key.get_secret_value().encode()):
+        raise HTTPException(403, "the key is not valid for writes")
+
+
+Service = Annotated[QAService, Depends(get_service)]
+Admin = Depends(require_admin)

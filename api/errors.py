@@ -1,0 +1,72 @@
+"""One JSON error shape for every 4xx and 5xx: {"error": {"code", "message", "details"?}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qa.errors import BadInput, Conflict, CorruptFile, DocumentNotFound, EmbedderUnavailable, NotReady, StoreError
+
+log = logging.getLogger("api")
+
+STATUS_CODES: dict[type[Exception], tuple[int, str]] = {
+    DocumentNotFound: (404, "not_found"),
+    BadInput: (422, "bad_input"),
+    Conflict: (409, "conflict"),
+    NotReady: (503, "not_ready"),
+    EmbedderUnavailable: (503, "not_ready"),
+    CorruptFile: (500, "storage_error"),
+}
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+              422: "validation_error", 429: "rate_limited", 503: "not_ready"}
+
+
+def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    for kind, (status, code) in STATUS_CODES.items():
+        if isinstance(exc, kind):
+            if status >= 500:
+                log.error("%s: %s", code, exc)
+                return error_response(status, code, "the service could not complete the request")
+            return error_response(status, code, str(exc))
+    return await _unexpected(request, exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = HTTP_CODES.get(exc.status_code, "error")
+    return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
+               for e in exc.errors()]
+    summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details[:5])
+    return error_response(422, "validation_error", f"invalid request: {summary}", details)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Log the traceback for operators; never send it to clients.
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "the service could not complete the request")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(StoreError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,82 @@
+"""Routes: questions, documents, health. Each turns HTTP into one `QAService` call and back."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, Request, Response, status
+
+from api.deps import Admin, Service
+from api.schemas import (AskRequest, AskResponse, DocumentCreated, DocumentFull, DocumentIn,
+                         DocumentSummary, ErrorResponse)
+from index.store import StoredDocument
+from qa.ingestion import DocumentInput
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 503)}
+router = APIRouter(responses=ERRORS)
+
+
+@router.post("/ask", response_model=AskResponse, tags=["questions"])
+def ask(body: AskRequest, service: Service) -> AskResponse:
+    """Answer a question with the best sentence of the articles, or `answer: null` when they do not answer it."""
+    result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id)
+    return AskResponse.model_validate(asdict(result))
+
+
+@router.post("/documents", status_code=201, response_model=DocumentCreated, dependencies=[Admin],
+             tags=["documents"])
+def add_document(body: DocumentIn, service: Service, response: Response) -> DocumentCreated:
+    """Add an article. Re-posting identical content answers 200; other content under an existing id is 409."""
+    result = service.put(_input(body), replace_existing=False)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)
+
+
+@router.put("/documents/{document_id}", response_model=DocumentCreated, dependencies=[Admin], tags=["documents"])
+def replace_document(document_id: str, body: DocumentIn, service: Service, response: Response) -> DocumentCreated:
+    """Create or replace the article with this id (201 when created, 200 when replaced)."""
+    result = service.put(_input(body, document_id))
+    response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+    return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)
+
+
+@router.get("/documents", response_model=list[DocumentSummary], tags=["documents"])
+def list_documents(service: Service) -> list[DocumentSummary]:
+    return [_summary(d) for d in service.documents()]
+
+
+@router.get("/documents/{document_id}", response_model=DocumentFull, tags=["documents"])
+def get_document(document_id: str, service: Service) -> DocumentFull:
+    doc = service.get(document_id)
+    return DocumentFull(**_summary(doc).model_dump(), text=doc.text)
+
+
+@router.delete("/documents/{document_id}", status_code=204, dependencies=[Admin], tags=["documents"])
+def delete_document(document_id: str, service: Service) -> Response:
+    service.delete(document_id)
+    return Response(status_code=204)
+
+
+@router.get("/healthz", tags=["health"])
+def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["health"])
+def readyz(request: Request, service: Service) -> dict[str, object]:
+    """The model and the index are loaded (503 until then)."""
+    return {"status": "ready", "documents": len(service.documents()), "sentences": len(service.vectors),
+            "model": service.embedder.name}
+
+
+def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:
+    return DocumentInput(text=body.text, id=document_id or body.id, title=body.title, url=body.url,
+                         metadata=body.metadata, format=body.format)
+
+
+def _summary(doc: StoredDocument) -> DocumentSummary:
+    return DocumentSummary(id=doc.id, title=doc.title, url=doc.url, metadata=doc.metadata,
+                           sentences=doc.sentence_count, created_at=doc.created_at, updated_at=doc.updated_at)

@@ -1,0 +1,75 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_QUESTION = 2000
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., min_length=1, max_length=MAX_QUESTION, examples=["what did Brokenshire say?"])
+    document_id: str | None = Field(None, max_length=200, description="Search only this article.")
+    top_k: int = Field(3, ge=1, le=50, description="How many passages to return.")
+    conversation_id: str | None = Field(None, max_length=100, description="Continue this conversation.")
+
+
+class PassageOut(BaseModel):
+    text: str
+    score: float
+    document_id: str
+    document_title: str
+    sentence_index: int
+    start: int
+    end: int
+    context: str
+
+
+class AskResponse(BaseModel):
+    answer: PassageOut | None = Field(description="The best passage, or null when the articles do not answer.")
+    passages: list[PassageOut]
+    conversation_id: str
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(None, min_length=1, max_length=200)
+    title: str | None = Field(None, max_length=1000)
+    text: str = Field(..., min_length=1)
+    url: str | None = Field(None, max_length=2000)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    format: str = Field("txt", description="txt, md, html or json: how to clean `text`.")
+
+
+class DocumentCreated(BaseModel):
+    id: str
+    sentences: int
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    url: str | None
+    metadata: dict[str, Any]
+    sentences: int
+    created_at: float
+    updated_at: float
+
+
+class DocumentFull(DocumentSummary):
+    text: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,61 @@
+"""Lexical search over the sentences' FTS5 postings (BM25, Porter-stemmed)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+# Very common words match nearly every sentence: they add cost to an OR query and no ranking signal.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours out over own same
+    she should so some such than that the their theirs them themselves then there these they this
+    those through to too under until up very was we were what when where which while who whom why
+    will with would you your yours""".split()
+)
+
+
+def query_terms(text: str, stopwords: bool = True) -> list[str]:
+    seen: dict[str, None] = {}
+    for token in _TOKEN.findall(text.lower()):
+        if not (stopwords and token in STOPWORDS):
+            seen.setdefault(token, None)
+    return list(seen)
+
+
+def search(
+    conn: sqlite3.Connection, text: str, k: int, document_id: str | None = None
+) -> list[tuple[int, float]]:
+    """Best-first (sentence id, BM25 score) pairs; a higher score is a better match."""
+    terms = query_terms(text)
+    if not terms:
+        return []
+    # Each term quoted, so FTS5 query syntax in user text (AND, NEAR, *, ") is never interpreted.
+    return _run(conn, " OR ".join(_quote(t) for t in terms), k, document_id)
+
+
+def contains_phrase(conn: sqlite3.Connection, text: str, document_id: str | None = None) -> bool:
+    """Whether any sentence holds all the words of `text`, in order (stemmed)."""
+    terms = query_terms(text, stopwords=False)
+    return bool(terms) and bool(_run(conn, _quote(" ".join(terms)), 1, document_id))
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _run(conn: sqlite3.Connection, match: str, k: int, document_id: str | None) -> list[tuple[int, float]]:
+    if document_id is None:
+        sql = "SELECT rowid, bm25(postings) FROM postings WHERE postings MATCH ? ORDER BY bm25(postings) LIMIT ?"
+        args: tuple[object, ...] = (match, k)
+    else:
+        sql = (
+            "SELECT p.rowid, bm25(postings) FROM postings p JOIN sentences s ON s.id = p.rowid "
+            "WHERE postings MATCH ? AND s.document_id = ? ORDER BY bm25(postings) LIMIT ?"
+        )
+        args = (match, document_id, k)
+    return [(int(r[0]), -float(r[1])) for r in conn.execute(sql, args)]

@@ -1,0 +1,306 @@
+"""SQLite store of documents and sentences: the source of truth everything else is rebuilt from.
+
+Sentences keep their embedding vector as a blob, so the FAISS index can be rebuilt without the
+model, and their indexed text in an FTS5 table for lexical search (see `index.lexical`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import lexical
+from index.errors import CorruptFile, DocumentNotFound
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, url TEXT, metadata TEXT NOT NULL,
+    text TEXT NOT NULL, checksum TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sentences (
+    id INTEGER PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    text TEXT NOT NULL, index_text TEXT NOT NULL, vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_by_document ON sentences(document_id, position);
+CREATE VIRTUAL TABLE IF NOT EXISTS postings USING fts5(body, tokenize = 'porter unicode61');
+"""
+
+
+@dataclass(frozen=True)
+class NewSentence:
+    start: int
+    end: int
+    text: str
+    index_text: str
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    id: str
+    title: str
+    text: str
+    checksum: str
+    sentences: list[NewSentence]
+    url: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    id: str
+    title: str
+    url: str | None
+    metadata: dict[str, Any]
+    text: str
+    checksum: str
+    created_at: float
+    updated_at: float
+    sentence_count: int
+
+
+@dataclass(frozen=True)
+class StoredSentence:
+    id: int
+    document_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # One connection shared across threads, serialised by our own lock.
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.lock = threading.RLock()
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed (acknowledged) write survives a crash or power loss.
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.executescript(SCHEMA)
+            if self._conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise CorruptFile(f"database {path} failed its integrity check")
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise CorruptFile(f"database {path} is unreadable: {exc}") from exc
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._conn
+
+    def close(self) -> None:
+        with self.lock:
+            self._conn.close()
+
+    # --- meta -------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self.lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.lock:
+            self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        return int(self.get_meta("generation", "0") or 0)
+
+    # --- writes -----------------------------------------------------------------------------
+    def put_document(self, doc: NewDocument, vectors: np.ndarray) -> tuple[list[int], list[int]]:
+        """Insert or replace a document in one transaction; returns (removed ids, added ids)."""
+        now = time.time()
+        with self.lock, self._transaction():
+            created = self._conn.execute(
+                "SELECT created_at FROM documents WHERE id = ?", (doc.id,)
+            ).fetchone()
+            removed = self._delete_rows(doc.id)
+            self._conn.execute(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc.id, doc.title, doc.url, json.dumps(doc.metadata), doc.text, doc.checksum,
+                 created[0] if created else now, now),
+            )
+            added = [self._insert_sentence(doc.id, i, s, vectors[i]) for i, s in enumerate(doc.sentences)]
+            self._bump_generation()
+        return removed, added
+
+    def delete_document(self, document_id: str) -> list[int]:
+        with self.lock, self._transaction():
+            if not self._conn.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone():
+                raise DocumentNotFound(document_id)
+            removed = self._delete_rows(document_id)
+            self._bump_generation()
+        return removed
+
+    def replace_vectors(self, ids: list[int], vectors: np.ndarray) -> None:
+        with self.lock, self._transaction():
+            self._conn.executemany(
+                "UPDATE sentences SET vector = ? WHERE id = ?",
+                [(vectors[i].astype(np.float32).tobytes(), sid) for i, sid in enumerate(ids)],
+            )
+            self._bump_generation()
+
+    def _insert_sentence(self, document_id: str, position: int, s: NewSentence, vector: np.ndarray) -> int:
+        cur = self._conn.execute(
+            'INSERT INTO sentences(document_id, position, start, "end", text, index_text, vector)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (document_id, position, s.start, s.end, s.text, s.index_text,
+             np.asarray(vector, dtype=np.float32).tobytes()),
+        )
+        sentence_id = int(cur.lastrowid or 0)
+        self._conn.execute("INSERT INTO postings(rowid, body) VALUES (?, ?)", (sentence_id, s.index_text))
+        return sentence_id
+
+    def _delete_rows(self, document_id: str) -> list[int]:
+        ids = [r[0] for r in self._conn.execute(
+            "SELECT id FROM sentences WHERE document_id = ?", (document_id,))]
+        self._conn.executemany("DELETE FROM postings WHERE rowid = ?", [(i,) for i in ids])
+        self._conn.execute("DELETE FROM sentences WHERE document_id = ?", (document_id,))
+        self._conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+        return ids
+
+    def _bump_generation(self) -> None:
+        self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+            "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn)
+
+    # --- reads ------------------------------------------------------------------------------
+    def get_document(self, document_id: str) -> StoredDocument:
+        with self.lock:
+            row = self._conn.execute(
+                "SELECT d.*, (SELECT COUNT(*) FROM sentences s WHERE s.document_id = d.id) "
+                "FROM documents d WHERE d.id = ?", (document_id,)).fetchone()
+        if row is None:
+            raise DocumentNotFound(document_id)
+        return _document(row)
+
+    def list_documents(self) -> list[StoredDocument]:
+        with self.lock:
+            rows = self._conn.execute(
+                "SELECT d.*, (SELECT COUNT(*) FROM sentences s WHERE s.document_id = d.id) "
+                "FROM documents d ORDER BY d.created_at, d.id").fetchall()
+        return [_document(r) for r in rows]
+
+    def has_document(self, document_id: str) -> bool:
+        with self.lock:
+            return self._conn.execute(
+                "SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is not None
+
+    def sentences(self, ids: list[int]) -> dict[int, StoredSentence]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self.lock:
+            rows = self._conn.execute(
+                f'SELECT id, document_id, position, start, "end", text FROM sentences WHERE id IN ({marks})',
+                ids).fetchall()
+        return {r[0]: StoredSentence(*r) for r in rows}
+
+    def document_sentences(self, document_id: str) -> list[StoredSentence]:
+        with self.lock:
+            rows = self._conn.execute(
+                'SELECT id, document_id, position, start, "end", text FROM sentences '
+                "WHERE document_id = ? ORDER BY position", (document_id,)).fetchall()
+        return [StoredSentence(*r) for r in rows]
+
+    def window(self, sentence: StoredSentence, radius: int = 1) -> list[StoredSentence]:
+        """The sentence with up to `radius` neighbours on each side, in order."""
+        with self.lock:
+            rows = self._conn.execute(
+                'SELECT id, document_id, position, start, "end", text FROM sentences '
+                "WHERE document_id = ? AND position BETWEEN ? AND ? ORDER BY position",
+                (sentence.document_id, sentence.position - radius, sentence.position + radius)).fetchall()
+        return [StoredSentence(*r) for r in rows]
+
+    def text_slice(self, document_id: str, start: int, end: int) -> str:
+        with self.lock:
+            row = self._conn.execute(
+                "SELECT substr(text, ?, ?) FROM documents WHERE id = ?", (start + 1, end - start, document_id)
+            ).fetchone()
+        if row is None:
+            raise DocumentNotFound(document_id)
+        return str(row[0])
+
+    def titles(self, document_ids: list[str]) -> dict[str, str]:
+        marks = ",".join("?" * len(document_ids))
+        with self.lock:
+            return dict(self._conn.execute(
+                f"SELECT id, title FROM documents WHERE id IN ({marks})", document_ids).fetchall())
+
+    def mentions(self, phrase: str, document_id: str | None = None) -> bool:
+        """Whether any sentence (of one document, or of all) holds the phrase."""
+        with self.lock:
+            return lexical.contains_phrase(self._conn, phrase, document_id)
+
+    def sentence_ids(self, document_id: str) -> list[int]:
+        with self.lock:
+            return [r[0] for r in self._conn.execute(
+                "SELECT id FROM sentences WHERE document_id = ?", (document_id,))]
+
+    def lexical_search(self, text: str, k: int, document_id: str | None = None) -> list[tuple[int, float]]:
+        with self.lock:
+            return lexical.search(self._conn, text, k, document_id)
+
+    def count_sentences(self) -> int:
+        with self.lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0])
+
+    def iter_vectors(self, dim: int, batch: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield (ids, vectors) in batches, for rebuilding the vector index."""
+        last = -1
+        while True:
+            with self.lock:
+                rows = self._conn.execute(
+                    "SELECT id, vector FROM sentences WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
+            yield ids, vectors
+            last = int(ids[-1])
+
+    def iter_index_texts(self, batch: int = 512) -> Iterator[tuple[list[int], list[str]]]:
+        last = -1
+        while True:
+            with self.lock:
+                rows = self._conn.execute(
+                    "SELECT id, index_text FROM sentences WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            yield [r[0] for r in rows], [r[1] for r in rows]
+            last = rows[-1][0]
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _document(row: tuple[Any, ...]) -> StoredDocument:
+    return StoredDocument(
+        id=row[0], title=row[1], url=row[2], metadata=json.loads(row[3]), text=row[4],
+        checksum=row[5], created_at=row[6], updated_at=row[7], sentence_count=row[8])

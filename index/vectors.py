@@ -1,0 +1,93 @@
+"""FAISS vector index (cosine similarity as inner product on normalised vectors), saved crash-safely.
+
+The file `vectors.faiss` sits beside `vectors.json`, a manifest with the model name, dimension,
+count, the store generation it reflects and the file's SHA-256. A load that does not match all of
+them raises `CorruptFile`, and the caller rebuilds from the store.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.errors import CorruptFile
+from index.files import atomic_write, sha256_file
+
+INDEX_FILE = "vectors.faiss"
+MANIFEST_FILE = "vectors.json"
+
+
+class VectorIndex:
+    def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
+        self.dim = dim
+        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, ids: list[int] | np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids) == 0:
+            return
+        with self._lock:
+            self._index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+            )
+
+    def remove(self, ids: list[int]) -> None:
+        if ids:
+            with self._lock:
+                self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+
+    def search(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]:
+        """Best-first (id, cosine) pairs; `only` restricts the search to those ids."""
+        if len(self) == 0 or k <= 0 or (only is not None and not only):
+            return []
+        params = None
+        if only is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(only, dtype=np.int64)))
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        with self._lock:
+            scores, ids = self._index.search(q, min(k, len(self)), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def save(self, directory: Path, model: str, generation: int) -> None:
+        with self._lock:
+            data = faiss.serialize_index(self._index).tobytes()
+            count = int(self._index.ntotal)
+        atomic_write(directory / INDEX_FILE, data)
+        manifest = {"model": model, "dim": self.dim, "count": count, "generation": generation,
+                    "sha256": sha256_file(directory / INDEX_FILE)}
+        # Written second: a crash in between leaves a manifest whose checksum no longer matches.
+        atomic_write(directory / MANIFEST_FILE, json.dumps(manifest, indent=2).encode())
+
+    @classmethod
+    def load(cls, directory: Path, model: str, dim: int, generation: int) -> VectorIndex:
+        manifest = _read_manifest(directory / MANIFEST_FILE)
+        expected = {"model": model, "dim": dim, "generation": generation}
+        for key, value in expected.items():
+            if manifest.get(key) != value:
+                raise CorruptFile(f"vector index {key} is {manifest.get(key)!r}, expected {value!r}")
+        path = directory / INDEX_FILE
+        if not path.exists() or sha256_file(path) != manifest.get("sha256"):
+            raise CorruptFile(f"{path} does not match its manifest checksum")
+        index = faiss.deserialize_index(np.fromfile(path, dtype=np.uint8))
+        if index.ntotal != manifest.get("count") or index.d != dim:
+            raise CorruptFile(f"{path} holds {index.ntotal} vectors, manifest says {manifest.get('count')}")
+        return cls(dim, index)
+
+
+def _read_manifest(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise CorruptFile(f"{path} is missing") from exc
+    except (OSError, ValueError) as exc:
+        raise CorruptFile(f"{path} is unreadable: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CorruptFile(f"{path} is not a manifest")
+    return data

@@ -1,0 +1,1 @@
+"""Question answering: cleaning, segmentation, ingestion, retrieval, reranking, answers, conversations."""

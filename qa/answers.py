@@ -1,0 +1,42 @@
+"""Passages as returned to readers, and the decision to answer or to abstain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.store import Store
+from qa.question import Question
+from qa.retrieval import Candidate
+
+
+@dataclass(frozen=True)
+class Passage:
+    text: str
+    score: float
+    document_id: str
+    document_title: str
+    sentence_index: int
+    start: int
+    end: int
+    context: str
+
+
+def to_passage(store: Store, c: Candidate) -> Passage:
+    first, last = c.window[0], c.window[-1]
+    s = c.sentence
+    return Passage(text=s.text, score=round(c.score, 4), document_id=s.document_id,
+                   document_title=c.title, sentence_index=s.position, start=s.start, end=s.end,
+                   context=store.text_slice(s.document_id, first.start, last.end))
+
+
+def missing_names(store: Store, question: Question, document_id: str | None) -> list[str]:
+    """Names in the question that the searched articles never mention: a question about
+    someone or something absent cannot be answered from them."""
+    return [name for name in question.names if not store.mentions(name, document_id)]
+
+
+def should_answer(best: Candidate | None, missing: list[str], question: Question, threshold: float) -> bool:
+    if best is None or best.score < threshold:
+        return False
+    # One unknown name among several may be a spelling variant; most of them unknown is not.
+    return not missing or 2 * len(missing) < len(question.names)

@@ -1,0 +1,124 @@
+"""The `qa` command: serve, ask, ingest, documents."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from qa.errors import QAError, StoreError
+from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.service import QAService
+
+EXAMPLES = {
+    "serve": "examples:\n  qa serve\n  QA_ADMIN_KEY=secret qa serve --host 0.0.0.0 --port 8080",
+    "ask": 'examples:\n  qa ask "what did Brokenshire say?"\n  qa ask "Who is the mayor?" --document 000_faad21c899ddfd9f --json',
+    "ingest": "examples:\n  qa ingest seeds/\n  qa ingest article.html notes.md story.json",
+    "documents": "examples:\n  qa documents\n  qa documents --json",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Extractive question answering over news articles.",
+        epilog="Settings come from QA_* environment variables; see the README.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    serve = sub.add_parser("serve", help="run the HTTP API and widget", epilog=EXAMPLES["serve"], formatter_class=fmt)
+    serve.add_argument("--host", help="address to bind (default QA_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default QA_PORT or 8000)")
+
+    ask = sub.add_parser("ask", help="answer one question (no server needed)", epilog=EXAMPLES["ask"],
+                         formatter_class=fmt)
+    ask.add_argument("question")
+    ask.add_argument("--document", help="search only this document id")
+    ask.add_argument("--top-k", type=int, default=3, help="passages to show (default 3)")
+    ask.add_argument("--json", action="store_true", help="print the full response as JSON")
+
+    ingest = sub.add_parser("ingest", help="add .txt/.md/.html/.json files or folders",
+                            epilog=EXAMPLES["ingest"], formatter_class=fmt)
+    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.add_argument("--replace", action="store_true", help="replace documents whose id already exists")
+
+    docs = sub.add_parser("documents", help="list stored documents", epilog=EXAMPLES["documents"],
+                          formatter_class=fmt)
+    docs.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    try:
+        if args.command == "serve":
+            return _serve(settings, args)
+        from qa.service import QAService  # heavy: loads the model; not needed for --help
+
+        service = QAService.open(settings)
+        try:
+            return {"ask": _ask, "ingest": _ingest, "documents": _documents}[args.command](service, args)
+        finally:
+            service.close()
+    except (QAError, StoreError) as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    # By import string, so this layer never imports the API layer above it.
+    uvicorn.run("api.app:create_app", factory=True, host=args.host or settings.host,
+                port=args.port or settings.port, log_level="info")
+    return 0
+
+
+def _ask(service: QAService, args: argparse.Namespace) -> int:
+    if not 1 <= args.top_k <= 50:
+        raise QAError("--top-k must be between 1 and 50")
+    result = service.ask(args.question, args.document, args.top_k)
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+        return 0
+    if result.answer is None:
+        print("No answer in the articles.")
+    else:
+        a = result.answer
+        print(f"{a.text}\n  — {a.document_title} (sentence {a.sentence_index}, score {a.score:.3f})")
+    return 0
+
+
+def _ingest(service: QAService, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from qa.ingestion import find_files, read_file
+
+    files = find_files(args.paths)
+    counts = {"added": 0, "unchanged": 0, "replaced": 0}
+    for path in tqdm(files, unit="doc", desc="ingesting", disable=len(files) < 2, file=sys.stderr):
+        result = service.put(read_file(path), replace_existing=args.replace)
+        counts["added" if result.created else "replaced" if result.changed else "unchanged"] += 1
+    print(", ".join(f"{n} {k}" for k, n in counts.items()))
+    return 0
+
+
+def _documents(service: QAService, args: argparse.Namespace) -> int:
+    docs = service.documents()
+    if args.json:
+        print(json.dumps([{"id": d.id, "title": d.title, "sentences": d.sentence_count} for d in docs], indent=2))
+    for d in [] if args.json else docs:
+        print(f"{d.id}\t{d.sentence_count}\t{d.title}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Conversations: bounded, expiring memory of earlier turns, used to understand follow-ups
+("When did she appear before the committee?") without an external language model."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from qa.question import names_in, parse
+
+_REFERRING = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|"
+                        r"those|there|then|the same)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    resolved: str
+    answer_text: str | None
+    document_id: str | None
+
+
+@dataclass
+class Conversation:
+    id: str
+    turns: list[Turn] = field(default_factory=list)
+    touched: float = 0.0
+
+
+class Conversations:
+    def __init__(self, ttl_seconds: float, max_items: int,
+                 clock: Callable[[], float] = time.monotonic, max_turns: int = 20) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_items
+        self._max_turns = max_turns
+        self._clock = clock
+        self._items: OrderedDict[str, Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, conversation_id: str | None) -> Conversation:
+        """The live conversation with that id, or a new one (an unknown or expired id starts afresh
+        under a new id, which the caller returns to the client)."""
+        now = self._clock()
+        with self._lock:
+            self._expire(now)
+            found = self._items.get(conversation_id) if conversation_id else None
+            if found is None:
+                found = Conversation(id=uuid.uuid4().hex)
+                self._items[found.id] = found
+            self._items.move_to_end(found.id)
+            found.touched = now
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)
+            return found
+
+    def record(self, conversation: Conversation, turn: Turn) -> None:
+        with self._lock:
+            conversation.turns.append(turn)
+            del conversation.turns[: -self._max_turns]
+            conversation.touched = self._clock()
+
+    def _expire(self, now: float) -> None:
+        while self._items:
+            oldest = next(iter(self._items.values()))
+            if now - oldest.touched <= self._ttl:
+                return
+            self._items.popitem(last=False)
+
+
+def is_follow_up(question: str) -> bool:
+    q = parse(question)
+    return bool(_REFERRING.search(question)) or (not q.names and len(question.split()) <= 4)
+
+
+def resolve(question: str, turns: list[Turn]) -> str:
+    """Append what the previous turn was about to a question that refers back to it."""
+    if not turns or not is_follow_up(question):
+        return question
+    last = turns[-1]
+    # Multi-word names in the answer are the likeliest referents of "she" or "they".
+    answer_names = [n for n in names_in(last.answer_text or "") if " " in n]
+    focus = names_in(last.resolved) + answer_names
+    topic = " ".join(parse(last.question).terms) if not focus else ""
+    extra = " ".join(dict.fromkeys(focus)) or topic
+    return f"{question} {extra}".strip()

@@ -1,0 +1,88 @@
+"""From a raw document to stored sentences: clean, segment, build the text each sentence is
+indexed under, and read documents from files."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.store import NewDocument, NewSentence
+from qa.cleaning import clean_document
+from qa.errors import BadInput
+from qa.segmentation import Segmenter, Span
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
+SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html",
+            ".htm": "html", ".json": "json"}
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    text: str
+    id: str | None = None
+    title: str | None = None
+    url: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    format: str = "txt"
+
+
+def document_id_for(text: str) -> str:
+    """Content-derived id: posting the same text twice without an id is one document."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def validate_id(document_id: str) -> str:
+    if not ID_PATTERN.match(document_id):
+        raise BadInput("document id must be 1-200 characters of letters, digits, '.', '_', ':' or '-'"
+                       " and start with a letter or digit")
+    return document_id
+
+
+def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
+    cleaned = clean_document(doc.text, doc.format, doc.title)
+    spans = segmenter.split(cleaned.text)
+    document_id = validate_id(doc.id) if doc.id else document_id_for(cleaned.text)
+    sentences = [
+        NewSentence(s.start, s.end, s.text, index_text(cleaned.title, spans, i))
+        for i, s in enumerate(spans)
+    ]
+    checksum = hashlib.sha256(f"{cleaned.title}\n{cleaned.text}".encode()).hexdigest()
+    return NewDocument(id=document_id, title=cleaned.title, text=cleaned.text, checksum=checksum,
+                       sentences=sentences, url=doc.url, metadata=doc.metadata)
+
+
+def index_text(title: str, spans: list[Span], i: int) -> str:
+    """What a sentence is found by. The sentence alone often lacks its subject ("They defeated
+    the Cardinals"), so the lexical index also sees the title and the previous sentence; the
+    returned text is never changed."""
+    previous = spans[i - 1].text if i > 0 else ""
+    return " ".join(part for part in (title, previous, spans[i].text) if part)
+
+
+def read_file(path: Path) -> DocumentInput:
+    fmt = SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise BadInput(f"{path}: unsupported file type; expected one of {', '.join(sorted(SUFFIXES))}")
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: cannot read as UTF-8 text: {exc}") from exc
+    doc_id = re.sub(r"[^A-Za-z0-9._:-]", "-", path.stem).strip("-._:")[:200] or None
+    return DocumentInput(text=raw, id=doc_id, format=fmt)
+
+
+def find_files(paths: list[Path]) -> list[Path]:
+    """Files given directly, and supported files inside given folders, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise BadInput(f"{path}: no such file or folder")
+    return found
+

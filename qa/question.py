@@ -1,0 +1,72 @@
+"""What a question asks for: its type, its content words, the names it mentions, its speaker."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.lexical import STOPWORDS
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of|de|la|van|von|the|and)?\s*[A-Z][\w’'.-]*)*")
+_SAY = re.compile(r"^(?:what|how) (?:did|does|do|has|have|had|will|would) (.+?) (?:say|said|tell|told|"
+                  r"claim|state|announce|argue|suggest|think|mean)\b", re.IGNORECASE)
+QUESTION_WORDS = frozenset("who whom whose what when where why how which whats does did do is are was "
+                           "were can could should would will has have had many much".split())
+
+EXPECTS = [
+    (re.compile(r"^how (many|much)\b.*\b(cost|money|paid|pay|spend|spent|worth|price|pledge)", re.I), "money"),
+    (re.compile(r"^how (many|much)\b", re.I), "number"),
+    (re.compile(r"^(how (long|old|far|big|large|tall|often))\b", re.I), "number"),
+    (re.compile(r"^(when\b|what (year|date|day|month|time|century|decade)\b|in what year\b|"
+                r"in which year\b|what year\b)", re.I), "date"),
+    (re.compile(r"^(who|whom|whose)\b", re.I), "person"),
+    (re.compile(r"^where\b", re.I), "place"),
+    (re.compile(r"^(why)\b", re.I), "reason"),
+]
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    expects: str
+    terms: tuple[str, ...]
+    names: tuple[str, ...]
+    speaker: str | None
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match 'migrants' with 'migrant', 'closed' with 'close'."""
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> list[str]:
+    return [stem(w) for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
+
+
+def parse(text: str) -> Question:
+    text = " ".join(text.split())
+    expects = next((kind for pattern, kind in EXPECTS if pattern.search(text)), "other")
+    say = _SAY.search(text)
+    if say:
+        expects = "quote"
+    terms = tuple(dict.fromkeys(t for t in content_terms(text) if t not in QUESTION_WORDS))
+    return Question(text=text, expects=expects, terms=terms, names=tuple(names_in(text)),
+                    speaker=say.group(1) if say else None)
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised words and runs of them, except a sentence-initial question word."""
+    names: list[str] = []
+    for match in _NAME.finditer(text):
+        words = [w for w in match.group(0).split() if w.lower() not in QUESTION_WORDS]
+        name = re.sub(r"['’]s$", "", " ".join(words).rstrip("."))
+        if name and name[0].isupper():
+            names.append(name)
+    return [n for n in dict.fromkeys(names) if n.lower() not in STOPWORDS]

@@ -1,0 +1,66 @@
+"""First stage: candidates from the dense (FAISS) and lexical (BM25) rankers, fused by
+reciprocal rank, each carrying its window of neighbouring sentences for the reranker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.store import Store, StoredSentence
+from index.vectors import VectorIndex
+
+RRF_K = 60  # the usual constant from Cormack et al. (2009): damps the head of each ranking
+
+
+@dataclass
+class Candidate:
+    sentence: StoredSentence
+    title: str = ""
+    dense: float = 0.0
+    lexical: float = 0.0
+    fused: float = 0.0
+    window: list[StoredSentence] = field(default_factory=list)
+    score: float = 0.0
+
+    @property
+    def previous(self) -> str:
+        return " ".join(s.text for s in self.window if s.position < self.sentence.position)
+
+
+def gather(
+    store: Store, vectors: VectorIndex, query: np.ndarray, text: str, depth: int, document_id: str | None
+) -> list[Candidate]:
+    only = store.sentence_ids(document_id) if document_id is not None else None
+    dense = vectors.search(query, depth, only)
+    lexical = store.lexical_search(text, depth, document_id)
+    by_id: dict[int, dict[str, float]] = {}
+    for name, ranking in (("dense", dense), ("lexical", lexical)):
+        for rank, (sid, score) in enumerate(ranking):
+            entry = by_id.setdefault(sid, {"fused": 0.0})
+            entry[name] = score
+            entry["fused"] += 1.0 / (RRF_K + rank + 1)
+    if dense and lexical:
+        _fill_missing_dense(by_id, vectors, query, [sid for sid, _ in lexical])
+    return _materialise(store, by_id)
+
+
+def _fill_missing_dense(by_id: dict[int, dict[str, float]], vectors: VectorIndex, query: np.ndarray,
+                        ids: list[int]) -> None:
+    # A lexical-only hit still deserves its true cosine, not zero, for the reranker.
+    missing = [sid for sid in ids if "dense" not in by_id[sid]]
+    for sid, score in vectors.search(query, len(missing), missing) if missing else []:
+        by_id[sid]["dense"] = score
+
+
+def _materialise(store: Store, by_id: dict[int, dict[str, float]]) -> list[Candidate]:
+    sentences = store.sentences(list(by_id))
+    titles = store.titles(list({s.document_id for s in sentences.values()})) if sentences else {}
+    out = []
+    for sid, sentence in sentences.items():
+        scores = by_id[sid]
+        out.append(Candidate(sentence=sentence, title=titles.get(sentence.document_id, ""),
+                             dense=scores.get("dense", 0.0), lexical=scores.get("lexical", 0.0),
+                             fused=scores["fused"], window=store.window(sentence)))
+    out.sort(key=lambda c: c.fused, reverse=True)
+    return out

@@ -1,0 +1,161 @@
+"""The question answering service: one object that owns the store, the vector index, the
+embedder and the conversations, and that the API and the CLI both call."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from index.embedder import Embedder, load_embedder
+from index.errors import CorruptFile
+from index.store import NewDocument, Store, StoredDocument
+from index.vectors import VectorIndex
+from qa import answers, conversation, question, reranking, retrieval
+from qa.answers import Passage
+from qa.errors import BadInput, Conflict
+from qa.ingestion import DocumentInput, find_files, prepare, read_file
+from qa.segmentation import Segmenter
+from qa.settings import Settings
+
+log = logging.getLogger("qa.service")
+CANDIDATE_DEPTH = 50
+
+
+@dataclass(frozen=True)
+class AskResult:
+    answer: Passage | None
+    passages: list[Passage]
+    conversation_id: str
+
+
+@dataclass(frozen=True)
+class PutResult:
+    document: StoredDocument
+    created: bool
+    changed: bool = True
+
+
+@dataclass
+class QAService:
+    settings: Settings
+    embedder: Embedder
+    store: Store
+    vectors: VectorIndex
+    segmenter: Segmenter = field(default_factory=Segmenter)
+    conversations: conversation.Conversations = field(init=False)
+    _write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.conversations = conversation.Conversations(
+            self.settings.conversation_ttl_seconds, self.settings.max_conversations)
+
+    # --- lifecycle --------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> QAService:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        embedder = embedder or load_embedder(settings.embedder, settings.model, settings.threads)
+        store = Store(settings.database_path)
+        vectors = _load_vectors(store, embedder, settings.data_dir)
+        service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors)
+        service._seed_once()
+        return service
+
+    def close(self) -> None:
+        self.store.close()
+
+    def _seed_once(self) -> None:
+        if self.store.get_meta("seeded") or not self.settings.seeds_dir.is_dir():
+            return
+        for path in find_files([self.settings.seeds_dir]):
+            self.put(read_file(path), replace_existing=False)
+            log.info("ingested seed %s", path.name)
+        self.store.set_meta("seeded", "1")
+
+    # --- documents --------------------------------------------------------------------------
+    def put(self, doc: DocumentInput, replace_existing: bool = True) -> PutResult:
+        """Add a document, or replace the one with the same id. Re-sending identical content
+        changes nothing; different content under an existing id needs `replace_existing`."""
+        prepared = prepare(doc, self.segmenter)
+        if self.store.has_document(prepared.id):
+            current = self.store.get_document(prepared.id)
+            if current.checksum == prepared.checksum and current.url == prepared.url:
+                return PutResult(current, created=False, changed=False)
+            if not replace_existing:
+                raise Conflict(f"document {prepared.id!r} exists with other content; use PUT to replace it")
+        return self._write(prepared)
+
+    def _write(self, prepared: NewDocument) -> PutResult:
+        vectors = self.embedder.encode([s.index_text for s in prepared.sentences])
+        with self._write_lock:
+            existed = self.store.has_document(prepared.id)
+            removed, added = self.store.put_document(prepared, vectors)
+            self.vectors.remove(removed)
+            self.vectors.add(added, vectors)
+            self._save_vectors()
+        return PutResult(self.store.get_document(prepared.id), created=not existed)
+
+    def delete(self, document_id: str) -> None:
+        with self._write_lock:
+            self.vectors.remove(self.store.delete_document(document_id))
+            self._save_vectors()
+
+    def get(self, document_id: str) -> StoredDocument:
+        return self.store.get_document(document_id)
+
+    def documents(self) -> list[StoredDocument]:
+        return self.store.list_documents()
+
+    def _save_vectors(self) -> None:
+        self.vectors.save(self.settings.data_dir, self.embedder.name, self.store.generation())
+
+    # --- questions --------------------------------------------------------------------------
+    def ask(self, text: str, document_id: str | None = None, top_k: int = 3,
+            conversation_id: str | None = None) -> AskResult:
+        text = " ".join(text.split())
+        if not text:
+            raise BadInput("the question is empty")
+        if document_id is not None:
+            self.store.get_document(document_id)  # raises DocumentNotFound
+        convo = self.conversations.get(conversation_id)
+        resolved = conversation.resolve(text, convo.turns)
+        if resolved != text and document_id is None and convo.turns:
+            document_id = convo.turns[-1].document_id
+        ranked = self._rank(text, resolved, document_id)
+        best = ranked[0] if ranked else None
+        asked = question.parse(text)
+        missing = answers.missing_names(self.store, asked, document_id)
+        answered = answers.should_answer(best, missing, asked, self.settings.abstain_threshold)
+        passages = [answers.to_passage(self.store, c) for c in ranked[:top_k]]
+        answer = passages[0] if answered and passages else None
+        self.conversations.record(convo, conversation.Turn(
+            text, resolved, answer.text if answer else None, answer.document_id if answer else document_id))
+        return AskResult(answer=answer, passages=passages, conversation_id=convo.id)
+
+    def _rank(self, text: str, resolved: str, document_id: str | None) -> list[retrieval.Candidate]:
+        q = question.parse(resolved)
+        q = replace(q, expects=question.parse(text).expects)
+        query_vector = self.embedder.encode([resolved])[0]
+        candidates = retrieval.gather(self.store, self.vectors, query_vector, resolved,
+                                      CANDIDATE_DEPTH, document_id)
+        return reranking.rerank(q, candidates)
+
+
+def _load_vectors(store: Store, embedder: Embedder, directory: Path) -> VectorIndex:
+    try:
+        return VectorIndex.load(directory, embedder.name, embedder.dim, store.generation())
+    except CorruptFile as exc:
+        log.warning("rebuilding the vector index from the stored sentences: %s", exc)
+    index = VectorIndex(embedder.dim)
+    if store.get_meta("vector_model") == embedder.name:
+        for ids, matrix in store.iter_vectors(embedder.dim):
+            index.add(ids, matrix)
+    else:
+        for ids, texts in store.iter_index_texts():
+            matrix = embedder.encode(texts)
+            store.replace_vectors(ids, matrix)
+            index.add(ids, matrix)
+        store.set_meta("vector_model", embedder.name)
+    index.save(directory, embedder.name, store.generation())
+    return index

