@@ -83,7 +83,9 @@ class SentenceTransformerEmbedder:
         except Exception as exc:
             raise EmbedderUnavailable(f"cannot load model {model!r} from local files: {exc}") from exc
         self.name = model
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        getter = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(getter() or 0)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> Matrix:
         if not texts:

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS sentences (
     id INTEGER PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    text TEXT NOT NULL, index_text TEXT NOT NULL, vector BLOB NOT NULL
+    text TEXT NOT NULL, index_text TEXT NOT NULL, embed_text TEXT NOT NULL, vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sentences_by_document ON sentences(document_id, position);
 CREATE VIRTUAL TABLE IF NOT EXISTS postings USING fts5(body, tokenize = 'porter unicode61');
@@ -41,7 +41,8 @@ class NewSentence:
     start: int
     end: int
     text: str
-    index_text: str
+    index_text: str  # what the lexical index sees
+    embed_text: str  # what the embedder sees
 
 
 @dataclass(frozen=True)
@@ -154,9 +155,9 @@ class Store:
 
     def _insert_sentence(self, document_id: str, position: int, s: NewSentence, vector: np.ndarray) -> int:
         cur = self._conn.execute(
-            'INSERT INTO sentences(document_id, position, start, "end", text, index_text, vector)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (document_id, position, s.start, s.end, s.text, s.index_text,
+            'INSERT INTO sentences(document_id, position, start, "end", text, index_text, embed_text, vector)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (document_id, position, s.start, s.end, s.text, s.index_text, s.embed_text,
              np.asarray(vector, dtype=np.float32).tobytes()),
         )
         sentence_id = int(cur.lastrowid or 0)
@@ -276,12 +277,12 @@ class Store:
             yield ids, vectors
             last = int(ids[-1])
 
-    def iter_index_texts(self, batch: int = 512) -> Iterator[tuple[list[int], list[str]]]:
+    def iter_embed_texts(self, batch: int = 512) -> Iterator[tuple[list[int], list[str]]]:
         last = -1
         while True:
             with self.lock:
                 rows = self._conn.execute(
-                    "SELECT id, index_text FROM sentences WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                    "SELECT id, embed_text FROM sentences WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
                 ).fetchall()
             if not rows:
                 return

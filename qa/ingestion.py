@@ -12,9 +12,10 @@ from typing import Any
 from index.store import NewDocument, NewSentence
 from qa.cleaning import clean_document
 from qa.errors import BadInput
-from qa.segmentation import Segmenter, Span
+from qa.segmentation import Segmenter
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
+# Ids travel in URL paths: anything printable but slashes, trimmed, up to 200 characters.
+ID_PATTERN = re.compile(r"^(?!\s)[^\x00-\x1f\x7f/\\]{1,200}(?<!\s)$")
 SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html",
             ".htm": "html", ".json": "json"}
 
@@ -36,8 +37,8 @@ def document_id_for(text: str) -> str:
 
 def validate_id(document_id: str) -> str:
     if not ID_PATTERN.match(document_id):
-        raise BadInput("document id must be 1-200 characters of letters, digits, '.', '_', ':' or '-'"
-                       " and start with a letter or digit")
+        raise BadInput("document id must be 1-200 printable characters without '/', '\\' or"
+                       " leading/trailing spaces")
     return document_id
 
 
@@ -46,20 +47,12 @@ def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
     spans = segmenter.split(cleaned.text)
     document_id = validate_id(doc.id) if doc.id else document_id_for(cleaned.text)
     sentences = [
-        NewSentence(s.start, s.end, s.text, index_text(cleaned.title, spans, i))
+        NewSentence(s.start, s.end, s.text, s.text, s.text)
         for i, s in enumerate(spans)
     ]
     checksum = hashlib.sha256(f"{cleaned.title}\n{cleaned.text}".encode()).hexdigest()
     return NewDocument(id=document_id, title=cleaned.title, text=cleaned.text, checksum=checksum,
                        sentences=sentences, url=doc.url, metadata=doc.metadata)
-
-
-def index_text(title: str, spans: list[Span], i: int) -> str:
-    """What a sentence is found by. The sentence alone often lacks its subject ("They defeated
-    the Cardinals"), so the lexical index also sees the title and the previous sentence; the
-    returned text is never changed."""
-    previous = spans[i - 1].text if i > 0 else ""
-    return " ".join(part for part in (title, previous, spans[i].text) if part)
 
 
 def read_file(path: Path) -> DocumentInput:

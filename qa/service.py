@@ -44,6 +44,7 @@ class QAService:
     store: Store
     vectors: VectorIndex
     segmenter: Segmenter = field(default_factory=Segmenter)
+    weights: reranking.Weights = field(default_factory=reranking.Weights)
     conversations: conversation.Conversations = field(init=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -87,7 +88,7 @@ class QAService:
         return self._write(prepared)
 
     def _write(self, prepared: NewDocument) -> PutResult:
-        vectors = self.embedder.encode([s.index_text for s in prepared.sentences])
+        vectors = self.embedder.encode([s.embed_text for s in prepared.sentences])
         with self._write_lock:
             existed = self.store.has_document(prepared.id)
             removed, added = self.store.put_document(prepared, vectors)
@@ -139,7 +140,7 @@ class QAService:
         query_vector = self.embedder.encode([resolved])[0]
         candidates = retrieval.gather(self.store, self.vectors, query_vector, resolved,
                                       CANDIDATE_DEPTH, document_id)
-        return reranking.rerank(q, candidates)
+        return reranking.rerank(q, candidates, self.weights)
 
 
 def _load_vectors(store: Store, embedder: Embedder, directory: Path) -> VectorIndex:
@@ -152,7 +153,7 @@ def _load_vectors(store: Store, embedder: Embedder, directory: Path) -> VectorIn
         for ids, matrix in store.iter_vectors(embedder.dim):
             index.add(ids, matrix)
     else:
-        for ids, texts in store.iter_index_texts():
+        for ids, texts in store.iter_embed_texts():
             matrix = embedder.encode(texts)
             store.replace_vectors(ids, matrix)
             index.add(ids, matrix)

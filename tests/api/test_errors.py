@@ -1,0 +1,66 @@
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from qa.service import QAService
+from qa.settings import Settings
+
+
+def _is_error(r, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"error"} and body["error"]["code"] == code and body["error"]["message"]
+    assert "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"question": ""}, {"question": "x" * 2001}, {"question": 5}, {"question": "ok", "top_k": 0},
+    {"question": "ok", "top_k": 51}, {"question": "ok", "top_k": "many"}, {"question": "ok", "extra": 1},
+    {"question": ["a"]},
+])
+def test_bad_ask_bodies_get_422(client: TestClient, body: dict[str, object]) -> None:
+    _is_error(client.post("/ask", json=body), 422, "validation_error")
+
+
+def test_malformed_json_gets_422(client: TestClient) -> None:
+    r = client.post("/ask", content=b"{not json", headers={"Content-Type": "application/json"})
+    _is_error(r, 422, "validation_error")
+
+
+def test_unknown_document_gets_404(client: TestClient) -> None:
+    _is_error(client.post("/ask", json={"question": "hi", "document_id": "nope"}), 404, "not_found")
+    _is_error(client.get("/documents/nope"), 404, "not_found")
+    _is_error(client.delete("/documents/nope", headers={"Authorization": "Bearer test-admin-key"}),
+              404, "not_found")
+
+
+def test_writes_need_the_admin_key(client: TestClient) -> None:
+    doc = {"text": "Hello there."}
+    _is_error(client.post("/documents", json=doc), 401, "unauthorized")
+    _is_error(client.post("/documents", json=doc, headers={"Authorization": "Bearer wrong"}), 403, "forbidden")
+    _is_error(client.delete("/documents/x"), 401, "unauthorized")
+
+
+def test_writes_are_forbidden_without_a_configured_key(settings: Settings, service: QAService) -> None:
+    open_settings = settings.model_copy(update={"admin_key": None})
+    with TestClient(create_app(open_settings, service)) as c:
+        _is_error(c.post("/documents", json={"text": "Hi."}, headers={"Authorization": "Bearer x"}),
+                  403, "forbidden")
+
+
+def test_oversized_body_gets_413(settings: Settings, service: QAService) -> None:
+    small = settings.model_copy(update={"max_body_bytes": 2048})
+    with TestClient(create_app(small, service)) as c:
+        _is_error(c.post("/ask", json={"question": "x" * 5000}), 413, "payload_too_large")
+
+
+def test_bad_document_gets_4xx(client: TestClient, admin: dict[str, str]) -> None:
+    _is_error(client.post("/documents", json={"text": "   "}, headers=admin), 422, "bad_input")
+    _is_error(client.post("/documents", json={"text": "x", "format": "pdf"}, headers=admin), 422, "bad_input")
+    _is_error(client.post("/documents", json={"id": "a/b", "text": "x"}, headers=admin), 422, "bad_input")
+    _is_error(client.post("/documents", json={"text": 3}, headers=admin), 422, "validation_error")
+
+
+def test_unknown_route_and_method(client: TestClient) -> None:
+    _is_error(client.get("/nope"), 404, "not_found")
+    _is_error(client.get("/ask"), 405, "method_not_allowed")

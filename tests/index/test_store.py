@@ -1,0 +1,73 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.errors import CorruptFile, DocumentNotFound
+from index.store import NewDocument, NewSentence, Store
+
+
+def _doc(doc_id: str, sentences: list[str]) -> tuple[NewDocument, np.ndarray]:
+    text, spans, pos = "", [], 0
+    for s in sentences:
+        spans.append(NewSentence(pos, pos + len(s), s, s, s))
+        text += s + " "
+        pos += len(s) + 1
+    return NewDocument(id=doc_id, title=doc_id, text=text, checksum=doc_id, sentences=spans), \
+        np.ones((len(sentences), 4), dtype=np.float32)
+
+
+def test_put_replace_delete_keep_no_stale_rows(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    removed, added = store.put_document(*_doc("a", ["Cats purr.", "Dogs bark."]))
+    assert removed == [] and len(added) == 2
+    removed, added2 = store.put_document(*_doc("a", ["Birds sing."]))
+    assert sorted(removed) == sorted(added)
+    assert store.count_sentences() == 1
+    assert store.lexical_search("dogs", 5) == []
+    assert [i for i, _ in store.lexical_search("birds", 5)] == added2
+    assert store.delete_document("a") == added2
+    assert store.count_sentences() == 0 and store.lexical_search("birds", 5) == []
+    with pytest.raises(DocumentNotFound):
+        store.delete_document("a")
+
+
+def test_generation_advances_on_every_write(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    g0 = store.generation()
+    store.put_document(*_doc("a", ["One."]))
+    store.delete_document("a")
+    assert store.generation() == g0 + 2
+
+
+def test_lexical_search_ignores_query_syntax_and_scopes_to_document(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store.put_document(*_doc("a", ["The mayor spoke."]))
+    store.put_document(*_doc("b", ["The mayor resigned."]))
+    assert len(store.lexical_search('mayor" OR NEAR( * AND', 5)) == 2
+    assert len(store.lexical_search("mayor", 5, document_id="b")) == 1
+    assert store.mentions("mayor", "a") and not store.mentions("Paris")
+
+
+def test_window_and_text_slice(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    _, ids = store.put_document(*_doc("a", ["One.", "Two.", "Three."]))
+    middle = store.sentences([ids[1]])[ids[1]]
+    assert [s.text for s in store.window(middle)] == ["One.", "Two.", "Three."]
+    assert store.text_slice("a", middle.start, middle.end) == "Two."
+
+
+def test_vectors_survive_reopen(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store.put_document(*_doc("a", ["One.", "Two."]))
+    store.close()
+    reopened = Store(tmp_path / "db.sqlite3")
+    batches = list(reopened.iter_vectors(4))
+    assert sum(len(ids) for ids, _ in batches) == 2
+
+
+def test_garbage_database_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(CorruptFile):
+        Store(path)

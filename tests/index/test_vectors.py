@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.errors import CorruptFile
+from index.vectors import INDEX_FILE, MANIFEST_FILE, VectorIndex
+
+
+def _unit(rows: int, dim: int = 8, seed: int = 0) -> np.ndarray:
+    m = np.random.default_rng(seed).normal(size=(rows, dim)).astype(np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def test_search_add_remove_and_filter() -> None:
+    index = VectorIndex(8)
+    vectors = _unit(5)
+    index.add([10, 11, 12, 13, 14], vectors)
+    assert index.search(vectors[2], 1)[0][0] == 12
+    index.remove([12])
+    assert 12 not in [i for i, _ in index.search(vectors[2], 5)]
+    assert [i for i, _ in index.search(vectors[2], 5, only=[13])] == [13]
+    assert index.search(vectors[0], 5, only=[]) == []
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    index = VectorIndex(8)
+    index.add([1, 2, 3], _unit(3))
+    index.save(tmp_path, "m", generation=7)
+    loaded = VectorIndex.load(tmp_path, "m", 8, generation=7)
+    assert len(loaded) == 3
+
+
+@pytest.mark.parametrize("model,dim,generation", [("other", 8, 7), ("m", 16, 7), ("m", 8, 8)])
+def test_load_rejects_manifest_mismatch(tmp_path: Path, model: str, dim: int, generation: int) -> None:
+    index = VectorIndex(8)
+    index.add([1], _unit(1))
+    index.save(tmp_path, "m", generation=7)
+    with pytest.raises(CorruptFile):
+        VectorIndex.load(tmp_path, model, dim, generation)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "manifest", "missing"])
+def test_load_detects_damaged_files(tmp_path: Path, damage: str) -> None:
+    index = VectorIndex(8)
+    index.add([1, 2], _unit(2))
+    index.save(tmp_path, "m", generation=1)
+    path = tmp_path / INDEX_FILE
+    data = bytearray(path.read_bytes())
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif damage == "manifest":
+        (tmp_path / MANIFEST_FILE).write_text("{not json")
+    else:
+        path.unlink()
+    with pytest.raises(CorruptFile):
+        VectorIndex.load(tmp_path, "m", 8, generation=1)

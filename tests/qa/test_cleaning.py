@@ -1,0 +1,43 @@
+import json
+
+import pytest
+
+from qa.cleaning import clean_document
+from qa.errors import BadInput
+
+
+def test_text_drops_repeated_headline_and_boilerplate() -> None:
+    raw = ("Big news today\n\nBig news today\n\nThe council met. It voted.\n\n"
+           "This website is best viewed using the latest versions of web browsers.")
+    c = clean_document(raw)
+    assert c.title == "Big news today"
+    assert c.text == "The council met. It voted."
+
+
+def test_repeated_paragraph_kept_once_and_wrapping_joined() -> None:
+    c = clean_document("Title\n\nA line that\nwraps here.\n\nA line that\nwraps here.")
+    assert c.text == "A line that wraps here."
+
+
+def test_html_strips_tags_scripts_entities_and_finds_title() -> None:
+    raw = ("<html><head><title>Page T</title><script>alert(1)</script></head><body>"
+           "<h1>Real headline</h1><p>Fish &amp; chips cost &pound;5.</p><nav>Home | About</nav>"
+           "<p>Second <b>para</b>.</p></body></html>")
+    c = clean_document(raw, "html")
+    assert c.title == "Real headline"
+    assert c.text == "Fish & chips cost £5.\n\nSecond para."
+    assert "alert" not in c.text and "Home" not in c.text
+
+
+def test_markdown_and_json() -> None:
+    md = clean_document("# The title\n\nSome **bold** and a [link](http://x.org).", "md")
+    assert (md.title, md.text) == ("The title", "Some bold and a link.")
+    js = clean_document(json.dumps({"title": "T", "text": "Body text here."}), "json")
+    assert (js.title, js.text) == ("T", "Body text here.")
+
+
+@pytest.mark.parametrize("raw,fmt", [("", "txt"), ("   \n\n  ", "txt"), ("[1]", "json"), ("{}", "json"),
+                                     ("x", "pdf")])
+def test_bad_documents_raise_bad_input(raw: str, fmt: str) -> None:
+    with pytest.raises(BadInput):
+        clean_document(raw, fmt)

@@ -1,0 +1,41 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.cli import main
+from tests.conftest import SEED_ID, SEEDS
+
+
+@pytest.fixture(autouse=True)
+def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("QA_SEEDS_DIR", str(SEEDS))
+    monkeypatch.setenv("QA_EMBEDDER", "fake")
+
+
+def test_help_shows_examples() -> None:
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "examples:" in out.stdout and "qa ask" in out.stdout
+
+
+def test_ingest_documents_and_ask(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# Harbour\n\nThe harbour opened in 1990.")
+    (tmp_path / "docs" / "b.html").write_text("<h1>Mill</h1><p>The mill closed in 1870.</p>")
+    assert main(["ingest", str(tmp_path / "docs")]) == 0
+    assert "2 added" in capsys.readouterr().out
+    assert main(["ingest", str(tmp_path / "docs")]) == 0
+    assert "2 unchanged" in capsys.readouterr().out
+    assert main(["documents", "--json"]) == 0
+    assert {d["id"] for d in json.loads(capsys.readouterr().out)} == {SEED_ID, "a", "b"}
+    assert main(["ask", "When did the mill close?", "--document", "b", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"]["text"] == "The mill closed in 1870."
+
+
+def test_errors_are_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(tmp_path / "missing.txt")]) == 2
+    assert main(["ask", "hello", "--document", "nope"]) == 2
+    assert "error" in capsys.readouterr().err

@@ -1,0 +1,82 @@
+from pathlib import Path
+
+import pytest
+
+from index.embedder import FakeEmbedder
+from index.vectors import INDEX_FILE
+from qa.errors import BadInput, Conflict, DocumentNotFound
+from qa.ingestion import DocumentInput
+from qa.service import QAService
+from qa.settings import Settings
+from tests.conftest import SEED_ID
+
+DOC = DocumentInput(id="d1", title="Harbour news", text="The harbour opened in 1990. Ships dock here daily.")
+
+
+def test_seeds_are_ingested_once(service: QAService, settings: Settings) -> None:
+    assert [d.id for d in service.documents()] == [SEED_ID]
+    service.delete(SEED_ID)
+    service.close()
+    again = QAService.open(settings, FakeEmbedder())
+    assert again.documents() == []  # a deleted seed does not come back on restart
+    again.close()
+
+
+def test_add_replace_delete_are_incremental(service: QAService) -> None:
+    before = len(service.vectors)
+    service.put(DOC)
+    assert len(service.vectors) == before + 2
+    assert service.put(DOC).changed is False  # identical re-ingest: no duplicates
+    assert len(service.vectors) == before + 2
+    with pytest.raises(Conflict):
+        service.put(DocumentInput(id="d1", text="Other text."), replace_existing=False)
+    service.put(DocumentInput(id="d1", text="Only one sentence now."))
+    assert len(service.vectors) == before + 1
+    service.delete("d1")
+    assert len(service.vectors) == before
+    assert all(p.document_id != "d1" for p in service.ask("harbour ships", top_k=50).passages)
+
+
+def test_restart_keeps_everything(settings: Settings, service: QAService) -> None:
+    service.put(DOC)
+    service.close()
+    reopened = QAService.open(settings, FakeEmbedder())
+    assert {d.id for d in reopened.documents()} == {SEED_ID, "d1"}
+    assert reopened.ask("When did the harbour open?", "d1").passages[0].text == "The harbour opened in 1990."
+    reopened.close()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete"])
+def test_damaged_index_is_rebuilt_from_the_store(settings: Settings, service: QAService, damage: str,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    service.put(DOC)
+    count = len(service.vectors)
+    service.close()
+    path: Path = settings.data_dir / INDEX_FILE
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[:100])
+    else:
+        path.unlink()
+    reopened = QAService.open(settings, FakeEmbedder())
+    assert len(reopened.vectors) == count
+    assert "rebuilding the vector index" in caplog.text
+    reopened.close()
+
+
+def test_passages_carry_exact_offsets_and_context(service: QAService) -> None:
+    result = service.ask("What did Brokenshire say?", SEED_ID, top_k=5)
+    text = service.get(SEED_ID).text
+    for p in result.passages:
+        assert text[p.start:p.end] == p.text
+        assert p.text in p.context and p.document_title
+
+
+def test_abstains_on_names_the_article_never_mentions(service: QAService) -> None:
+    assert service.ask("What is the population of Paris?", SEED_ID).answer is None
+
+
+def test_unknown_document_and_empty_question(service: QAService) -> None:
+    with pytest.raises(DocumentNotFound):
+        service.ask("anything", "nope")
+    with pytest.raises(BadInput):
+        service.ask("   ")
