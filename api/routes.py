@@ -7,8 +7,15 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request, Response, status
 
 from api.deps import Admin, Service
-from api.schemas import (AskRequest, AskResponse, DocumentCreated, DocumentFull, DocumentIn,
-                         DocumentSummary, ErrorResponse)
+from api.schemas import (
+    AskRequest,
+    AskResponse,
+    DocumentCreated,
+    DocumentFull,
+    DocumentIn,
+    DocumentSummary,
+    ErrorResponse,
+)
 from index.store import StoredDocument
 from qa.ingestion import DocumentInput
 

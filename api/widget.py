@@ -45,5 +45,6 @@ def _page(title: str, article: str, document_id: str) -> str:
 <style>body{{font:17px/1.6 Georgia,serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
 h1{{font-family:system-ui,sans-serif;line-height:1.2}}</style></head>
 <body><article><h1>{t}</h1>{article}</article>
-<script src="/widget.js" data-document-id="{html.escape(document_id)}" data-title="Ask about this article" defer></script>
+<script src="/widget.js" data-document-id="{html.escape(document_id)}"
+        data-title="Ask about this article" defer></script>
 </body></html>"""

@@ -46,7 +46,7 @@ class FakeEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             words = [w.lower() for w in _WORD.findall(text)]
-            for token in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+            for token in words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]:
                 out[row, self._bucket(token)] += 1.0
         return _normalise(out)
 

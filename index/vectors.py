@@ -41,7 +41,7 @@ class VectorIndex:
     def remove(self, ids: list[int]) -> None:
         if ids:
             with self._lock:
-                self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+                self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]  # stubs list only the C++ overload
 
     def search(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]:
         """Best-first (id, cosine) pairs; `only` restricts the search to those ids."""
@@ -49,11 +49,12 @@ class VectorIndex:
             return []
         params = None
         if only is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(only, dtype=np.int64)))
+            selector = faiss.IDSelectorBatch(np.asarray(only, dtype=np.int64))
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # stubs lag the SWIG API
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         with self._lock:
             scores, ids = self._index.search(q, min(k, len(self)), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=False) if i >= 0]
 
     def save(self, directory: Path, model: str, generation: int) -> None:
         with self._lock:

@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from qa.errors import QAError, StoreError
@@ -18,7 +17,8 @@ if TYPE_CHECKING:
 
 EXAMPLES = {
     "serve": "examples:\n  qa serve\n  QA_ADMIN_KEY=secret qa serve --host 0.0.0.0 --port 8080",
-    "ask": 'examples:\n  qa ask "what did Brokenshire say?"\n  qa ask "Who is the mayor?" --document 000_faad21c899ddfd9f --json',
+    "ask": 'examples:\n  qa ask "what did Brokenshire say?"\n'
+           '  qa ask "Who is the mayor?" --document 000_faad21c899ddfd9f --json',
     "ingest": "examples:\n  qa ingest seeds/\n  qa ingest article.html notes.md story.json",
     "documents": "examples:\n  qa documents\n  qa documents --json",
 }

@@ -59,7 +59,7 @@ def features(question: Question, c: Candidate, max_lexical: float) -> dict[str, 
         "kind": kind,
         # The question matches the sentence before, and this one holds the kind of thing asked:
         # "...France's interior minister suggested." then "Bernard Cazeneuve's comments came...".
-        "carry": kind * (1.0 - kind_match(question.expects, c.previous)) * _share(terms, c.previous) if c.previous else 0.0,
+        "carry": kind * (1.0 - kind_match(question.expects, c.previous)) * _share(terms, c.previous),
         "speaker": _speaker(question, text, c.previous),
     }
 

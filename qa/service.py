@@ -153,10 +153,10 @@ def _load_vectors(store: Store, embedder: Embedder, directory: Path) -> VectorIn
         for ids, matrix in store.iter_vectors(embedder.dim):
             index.add(ids, matrix)
     else:
-        for ids, texts in store.iter_embed_texts():
+        for sentence_ids, texts in store.iter_embed_texts():
             matrix = embedder.encode(texts)
-            store.replace_vectors(ids, matrix)
-            index.add(ids, matrix)
+            store.replace_vectors(sentence_ids, matrix)
+            index.add(sentence_ids, matrix)
         store.set_meta("vector_model", embedder.name)
     index.save(directory, embedder.name, store.generation())
     return index

@@ -13,7 +13,7 @@ def test_offsets_exact_for_every_seed_sentence() -> None:
         assert text[s.start:s.end] == s.text
         assert s.text == s.text.strip()
     # Nothing but white space is lost between sentences.
-    covered = "".join(text[a.end:b.start] for a, b in zip(spans, spans[1:]))
+    covered = "".join(text[a.end:b.start] for a, b in zip(spans, spans[1:], strict=False))
     assert covered.strip() == ""
 
 

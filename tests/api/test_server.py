@@ -1,0 +1,110 @@
+"""End to end: `qa serve` with the real model in a subprocess, driven by the README's curl examples
+and by the shared evaluation tool; then a restart that must keep everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.model
+QA_EVAL = ROOT.parent / "shared" / "tools" / "qa_eval.py"
+SEED_QUESTIONS = ROOT.parent / "shared" / "eval" / "seed_questions.jsonl"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, data_dir: Path) -> None:
+        self.port = _free_port()
+        self.env = {**os.environ, "QA_DATA_DIR": str(data_dir), "QA_ADMIN_KEY": "readme-key",
+                    "QA_PORT": str(self.port)}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> float:
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while time.monotonic() - t0 < 180:
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return time.monotonic() - t0
+            except OSError:
+                time.sleep(0.3)
+        raise AssertionError("server did not become ready")
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(tmp_path_factory.mktemp("served"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def readme_curls() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## HTTP API\n\n```bash\n(.*?)```", text, re.S)
+    assert block, "README has an HTTP API bash block"
+    joined = block.group(1).replace("\\\n", " ")
+    return [line.strip() for line in joined.splitlines() if line.strip().startswith("curl")]
+
+
+def test_readme_curl_examples_work(server: Server) -> None:
+    commands = readme_curls()
+    assert len(commands) >= 3
+    outputs = []
+    for cmd in commands:
+        cmd = cmd.replace("http://127.0.0.1:8000", server.url)
+        out = subprocess.run(cmd, shell=True, env=server.env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        outputs.append(json.loads(out.stdout))
+    assert "we will not be sending police to Calais" in outputs[0]["answer"]["text"]
+    assert outputs[1] == {"id": "harbour-2026", "sentences": 2}
+    assert {d["id"] for d in outputs[2]} >= {"harbour-2026"}
+
+
+def test_shared_eval_on_seed_questions(server: Server) -> None:
+    out = subprocess.run([sys.executable, str(QA_EVAL), "--url", server.url, "--questions", str(SEED_QUESTIONS)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    metrics = json.loads(out.stdout.strip().splitlines()[-1])
+    assert metrics["p_at_1"] >= 0.9 and metrics["abstain_accuracy"] == 1.0 and metrics["followup_accuracy"] == 1.0
+
+
+def test_restart_keeps_documents(server: Server) -> None:
+    body = json.dumps({"id": "restart-doc", "text": "The ferry returns on Friday."}).encode()
+    req = urllib.request.Request(server.url + "/documents", data=body, method="POST",
+                                 headers={"Content-Type": "application/json", "Authorization": "Bearer readme-key"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert r.status in (200, 201)
+    server.stop()
+    server.start()
+    with urllib.request.urlopen(server.url + "/documents/restart-doc", timeout=10) as r:
+        assert json.loads(r.read())["text"] == "The ferry returns on Friday."
