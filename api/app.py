@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api import errors, routes, widget
+from api import chat, errors, routes, widget
 from api.limits import BodyLimit
 from qa.service import QAService
 from qa.settings import Settings
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.state.service = None
     errors.install(app)
     app.include_router(routes.router)
+    app.include_router(chat.router)
     app.include_router(widget.router)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"], allow_credentials=False)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import Admin, Service
 from api.schemas import (
     AskRequest,
     AskResponse,
+    BatchRequest,
+    BatchResponse,
     DocumentCreated,
     DocumentFull,
     DocumentIn,
     DocumentSummary,
     ErrorResponse,
+    FeedbackCreated,
+    FeedbackIn,
 )
+from index.feedback import Feedback
 from index.store import StoredDocument
 from qa.ingestion import DocumentInput
 
@@ -29,6 +34,24 @@ def ask(body: AskRequest, service: Service) -> AskResponse:
     """Answer a question with the best sentence of the articles, or `answer: null` when they do not answer it."""
     result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id)
     return AskResponse.model_validate(asdict(result))
+
+
+@router.post("/ask/batch", response_model=BatchResponse, tags=["questions"])
+def ask_batch(body: BatchRequest, service: Service) -> BatchResponse:
+    """Many questions in one call (at most 32), answered in order."""
+    return BatchResponse(results=[ask(q, service) for q in body.questions])
+
+
+@router.post("/feedback", status_code=201, response_model=FeedbackCreated, tags=["feedback"])
+def feedback(body: FeedbackIn, service: Service) -> FeedbackCreated:
+    """Whether an answer helped, for the people running the service to review."""
+    return FeedbackCreated(id=service.record_feedback(Feedback(**body.model_dump())))
+
+
+@router.get("/feedback", dependencies=[Admin], tags=["feedback"])
+def list_feedback(service: Service, limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, object]]:
+    """The most recent feedback, newest first (admin)."""
+    return service.feedback.recent(limit)
 
 
 @router.post("/documents", status_code=201, response_model=DocumentCreated, dependencies=[Admin],

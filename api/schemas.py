@@ -73,3 +73,46 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+MAX_BATCH = 32
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    questions: list[AskRequest] = Field(..., min_length=1, max_length=MAX_BATCH)
+
+
+class BatchResponse(BaseModel):
+    results: list[AskResponse]
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    helpful: bool
+    conversation_id: str | None = Field(None, max_length=100)
+    question: str | None = Field(None, max_length=MAX_QUESTION)
+    answer: str | None = Field(None, max_length=10_000, description="The answer text the reader judged.")
+    document_id: str | None = Field(None, max_length=200)
+    comment: str | None = Field(None, max_length=2000)
+
+
+class FeedbackCreated(BaseModel):
+    id: int
+
+
+class ChatMessage(BaseModel):
+    role: str = Field(..., pattern="^(system|user|assistant|tool|developer)$")
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatRequest(BaseModel):
+    """The OpenAI chat-completions request; fields this service does not use are accepted and ignored."""
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field("article-qa", max_length=200,
+                       description="A document id limits answers to that article; any other value searches all.")
+    messages: list[ChatMessage] = Field(..., min_length=1, max_length=200)
+    stream: bool = False

@@ -21,11 +21,12 @@ def widget_js() -> FileResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def demo(service: Service) -> HTMLResponse:
+def demo(service: Service, document: str | None = None) -> HTMLResponse:
+    """The first article (or `?document=ID`) with the widget on it."""
     docs = service.documents()
     if not docs:
         return HTMLResponse(_page("No articles yet", "<p>Add one with POST /documents.</p>", ""))
-    doc = service.get(docs[0].id)
+    doc = service.get(document or docs[0].id)
     # Each sentence carries its offsets so the widget can scroll to the one that answered.
     cursor = 0
     parts: list[str] = []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from index.embedder import Embedder, load_embedder
 from index.errors import CorruptFile
+from index.feedback import Feedback, FeedbackLog
 from index.store import NewDocument, Store, StoredDocument
 from index.vectors import VectorIndex
 from qa import answers, conversation, question, reranking, retrieval
@@ -46,11 +47,13 @@ class QAService:
     segmenter: Segmenter = field(default_factory=Segmenter)
     weights: reranking.Weights = field(default_factory=reranking.Weights)
     conversations: conversation.Conversations = field(init=False)
+    feedback: FeedbackLog = field(init=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.conversations = conversation.Conversations(
             self.settings.conversation_ttl_seconds, self.settings.max_conversations)
+        self.feedback = FeedbackLog(self.store)
 
     # --- lifecycle --------------------------------------------------------------------------
     @classmethod
@@ -108,18 +111,27 @@ class QAService:
     def documents(self) -> list[StoredDocument]:
         return self.store.list_documents()
 
+    def record_feedback(self, item: Feedback) -> int:
+        if item.conversation_id is None and item.question is None:
+            raise BadInput("feedback needs a conversation_id or the question it is about")
+        return self.feedback.add(item)
+
     def _save_vectors(self) -> None:
         self.vectors.save(self.settings.data_dir, self.embedder.name, self.store.generation())
 
     # --- questions --------------------------------------------------------------------------
     def ask(self, text: str, document_id: str | None = None, top_k: int = 3,
-            conversation_id: str | None = None) -> AskResult:
+            conversation_id: str | None = None, history: list[tuple[str, str | None]] | None = None) -> AskResult:
+        """Answer `text`. Earlier turns come from `conversation_id`, or from `history` (pairs of
+        question and answer text) for stateless clients such as chat-completion bots."""
         text = " ".join(text.split())
         if not text:
             raise BadInput("the question is empty")
         if document_id is not None:
             self.store.get_document(document_id)  # raises DocumentNotFound
         convo = self.conversations.get(conversation_id)
+        for past_question, past_answer in history or []:
+            self.conversations.record(convo, conversation.Turn(past_question, past_question, past_answer, document_id))
         resolved = conversation.resolve(text, convo.turns)
         if resolved != text and document_id is None and convo.turns:
             document_id = convo.turns[-1].document_id

@@ -108,3 +108,12 @@ def test_restart_keeps_documents(server: Server) -> None:
     server.start()
     with urllib.request.urlopen(server.url + "/documents/restart-doc", timeout=10) as r:
         assert json.loads(r.read())["text"] == "The ferry returns on Friday."
+
+
+def test_readme_openai_example_runs(server: Server, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```python\n(from openai import OpenAI.*?)```", text, re.S)
+    assert block, "README has the openai client example"
+    code = block.group(1).replace("http://127.0.0.1:8000", server.url)
+    exec(compile(code, "README.md", "exec"), {})
+    assert "we will not be sending police to Calais" in capsys.readouterr().out

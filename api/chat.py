@@ -1,0 +1,96 @@
+"""OpenAI-compatible chat completions, so bot frameworks can use the service by changing their
+base URL. The reply is the answer sentence with a citation; passages ride in an extra field."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from api.deps import Service
+from api.schemas import ChatMessage, ChatRequest
+from qa.errors import BadInput
+from qa.service import AskResult, QAService
+
+router = APIRouter(tags=["bots"])
+ABSTAIN_REPLY = "I couldn't find the answer to that in the articles. Try rephrasing, or name who or what you mean."
+
+
+@router.post("/v1/chat/completions", response_model=None)
+def chat_completions(body: ChatRequest, service: Service) -> dict[str, Any] | StreamingResponse:
+    question, history = _conversation(body.messages)
+    document_id = body.model if service.store.has_document(body.model) else None
+    result = service.ask(question, document_id, top_k=3, history=history)
+    reply = _reply(service, result)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    if body.stream:
+        return StreamingResponse(_stream(completion_id, body.model, reply, result),
+                                 media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    return {
+        "id": completion_id, "object": "chat.completion", "created": int(time.time()), "model": body.model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": len(question.split()), "completion_tokens": len(reply.split()),
+                  "total_tokens": len(question.split()) + len(reply.split())},
+        **_extra(result),
+    }
+
+
+def _text(message: ChatMessage) -> str:
+    if isinstance(message.content, list):  # content parts: keep the text ones
+        return " ".join(str(p.get("text", "")) for p in message.content if p.get("type") == "text")
+    return message.content or ""
+
+
+def _conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str | None]]]:
+    """The last user message is the question; earlier user/assistant pairs are the history."""
+    users = [i for i, m in enumerate(messages) if m.role == "user"]
+    if not users or not _text(messages[users[-1]]).strip():
+        raise BadInput("messages must end with a non-empty user message")
+    history: list[tuple[str, str | None]] = []
+    for i in users[:-1]:
+        following = next((m for m in messages[i + 1:] if m.role in ("assistant", "user")), None)
+        answer = _text(following) if following is not None and following.role == "assistant" else None
+        history.append((_text(messages[i]), answer))
+    question = _text(messages[users[-1]])
+    if len(question) > 2000:
+        raise BadInput("the question is longer than 2000 characters")
+    return question, history
+
+
+def _reply(service: QAService, result: AskResult) -> str:
+    if result.answer is None:
+        return ABSTAIN_REPLY
+    doc = service.get(result.answer.document_id)
+    source = f"{doc.title}, {doc.url}" if doc.url else doc.title
+    return f"{result.answer.text}\n\n(Source: {source})"
+
+
+def _extra(result: AskResult) -> dict[str, Any]:
+    return {"answer": asdict(result.answer) if result.answer else None,
+            "passages": [asdict(p) for p in result.passages], "conversation_id": result.conversation_id}
+
+
+def _stream(completion_id: str, model: str, reply: str, result: AskResult) -> Iterator[str]:
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        payload = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()),
+                   "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        return f"data: {json.dumps(payload)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    for piece in _pieces(reply):
+        yield chunk({"content": piece})
+    yield chunk({}, "stop", **_extra(result))
+    yield "data: [DONE]\n\n"
+
+
+def _pieces(text: str, size: int = 6) -> Iterator[str]:
+    # Words in small groups, keeping their spaces, so the concatenation is exactly the reply.
+    words = text.split(" ")
+    for i in range(0, len(words), size):
+        yield " ".join(words[i:i + size]) + (" " if i + size < len(words) else "")
