@@ -27,6 +27,8 @@ class PassageOut(BaseModel):
     start: int
     end: int
     context: str
+    highlight: tuple[int, int] | None = Field(
+        None, description="[start, end) of the answering phrase within `text`, when one stands out.")
 
 
 class AskResponse(BaseModel):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from index.store import Store
 from qa.question import Question
+from qa.reranking import answer_span
 from qa.retrieval import Candidate
 
 
@@ -19,14 +20,16 @@ class Passage:
     start: int
     end: int
     context: str
+    highlight: tuple[int, int] | None = None  # the answering phrase within `text`, when one stands out
 
 
-def to_passage(store: Store, c: Candidate) -> Passage:
+def to_passage(store: Store, c: Candidate, expects: str = "other") -> Passage:
     first, last = c.window[0], c.window[-1]
     s = c.sentence
     return Passage(text=s.text, score=round(c.score, 4), document_id=s.document_id,
                    document_title=c.title, sentence_index=s.position, start=s.start, end=s.end,
-                   context=store.text_slice(s.document_id, first.start, last.end))
+                   context=store.text_slice(s.document_id, first.start, last.end),
+                   highlight=answer_span(expects, s.text))
 
 
 def missing_names(store: Store, question: Question, document_id: str | None) -> list[str]:

@@ -91,6 +91,35 @@ def kind_match(expects: str, text: str) -> float:
     return 0.0
 
 
+_QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
+_NUMBER_PHRASE = re.compile(rf"(?:[$£€¥]\s?)?\d(?:[\d,.]*\d)?(?:\s?(?:%|percent|million|billion|thousand|hundred))?|"
+                            rf"\b(?:{_NUM_WORDS})\b", re.IGNORECASE)
+_DATE_PHRASE = re.compile(rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}|"
+                          rf"(?:in\s+)?(?:{_MONTHS})\s+\d{{4}}|(?:last|next|this)\s+(?:week|month|year)|"
+                          r"(?:1[0-9]{3}|20[0-9]{2})s?)\b", re.IGNORECASE)
+
+
+def answer_span(expects: str, text: str) -> tuple[int, int] | None:
+    """Where in the sentence the thing asked for probably is, for emphasis; None when unsure."""
+    if expects == "quote":
+        match = _QUOTED.search(text)
+        return (match.start(1), match.end(1)) if match else None
+    if expects in ("number", "money"):
+        for match in _NUMBER_PHRASE.finditer(text):
+            if expects == "money" or not _YEAR.fullmatch(match.group(0).strip()):
+                return match.start(), match.end()
+        return None
+    if expects == "date":
+        match = _DATE_PHRASE.search(text)
+        return (match.start(), match.end()) if match else None
+    if expects == "person":
+        for match in _NAME_RUN.finditer(text):
+            before, run = (match.group(1) or "").strip(), match.group(2)
+            if before.lower() != "the" and run.split()[0] not in _NOT_PERSON_START:
+                return match.start(2), match.end(2)
+    return None
+
+
 def _share(terms: set[str], text: str) -> float:
     return len(terms & set(content_terms(text))) / len(terms) if terms else 0.0
 
@@ -98,11 +127,7 @@ def _share(terms: set[str], text: str) -> float:
 def has_person(text: str) -> bool:
     """A run of two or more capitalised words that is not "the English Channel" or "In March":
     without a tagger, the cheapest signal that a sentence names somebody."""
-    for match in _NAME_RUN.finditer(text):
-        before, run = (match.group(1) or "").strip(), match.group(2)
-        if before.lower() != "the" and run.split()[0] not in _NOT_PERSON_START:
-            return True
-    return False
+    return answer_span("person", text) is not None
 
 
 def _names(question: Question, text: str, around: str) -> float:

@@ -140,7 +140,7 @@ class QAService:
         asked = question.parse(text)
         missing = answers.missing_names(self.store, asked, document_id)
         answered = answers.should_answer(best, missing, asked, self.settings.abstain_threshold)
-        passages = [answers.to_passage(self.store, c) for c in ranked[:top_k]]
+        passages = [answers.to_passage(self.store, c, asked.expects) for c in ranked[:top_k]]
         answer = passages[0] if answered and passages else None
         self.conversations.record(convo, conversation.Turn(
             text, resolved, answer.text if answer else None, answer.document_id if answer else document_id))

@@ -41,6 +41,7 @@
     ":host([data-theme=dark]) form button{color:#111}",
     "button:focus-visible,input:focus-visible{outline:3px solid var(--qa-accent);outline-offset:2px}",
     ".typing{font-style:italic;color:var(--qa-muted)}",
+    "mark{background:#fde68a;color:#111;border-radius:3px;padding:0 2px}",
   ].join("");
 
   var host = document.createElement("div");
@@ -93,6 +94,14 @@
     if (m.kind === "me") return bubble("me", m.text);
     var div = bubble("bot", m.text);
     if (!m.answer) return div;
+    var h = m.answer.highlight;
+    if (h && h[0] >= 0 && h[1] <= m.text.length && h[0] < h[1]) {
+      // Built from text nodes and a <mark>: the answer never passes through an HTML parser.
+      div.textContent = "";
+      var mark = document.createElement("mark");
+      mark.textContent = m.text.slice(h[0], h[1]);
+      div.append(m.text.slice(0, h[0]), mark, m.text.slice(h[1]));
+    }
     var meta = document.createElement("div");
     meta.className = "meta";
     var ctxBtn = document.createElement("button");
@@ -104,7 +113,8 @@
       ctxBtn.textContent = ctx.hidden ? "Show context" : "Hide context";
     });
     meta.appendChild(ctxBtn);
-    var target = document.querySelector('[data-qa-start="' + Number(m.answer.start) + '"]');
+    var target = document.querySelector('[data-qa-start="' + Number(m.answer.start) + '"]') ||
+      findInPage(m.answer.text);
     if (target) {
       var jump = document.createElement("button");
       jump.type = "button"; jump.textContent = "Jump to it in the article";
@@ -116,6 +126,17 @@
     }
     div.appendChild(meta); div.appendChild(ctx);
     return div;
+  }
+  // On a host page without offsets, find the element whose text holds the sentence's opening words.
+  function findInPage(text) {
+    var probe = text.slice(0, 60);
+    var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement && node.parentElement !== host && node.nodeValue.indexOf(probe) >= 0) {
+        return node.parentElement;
+      }
+    }
+    return null;
   }
   state.messages.forEach(render);
 

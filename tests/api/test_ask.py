@@ -2,7 +2,8 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import SEED_ID
 
-PASSAGE_KEYS = {"text", "score", "document_id", "document_title", "sentence_index", "start", "end", "context"}
+PASSAGE_KEYS = {"text", "score", "document_id", "document_title", "sentence_index", "start", "end", "context",
+                "highlight"}
 
 
 def test_ask_returns_answer_and_passages(client: TestClient) -> None:

@@ -123,6 +123,7 @@ def test_keyboard_only_flow(page: Page, base_url: str) -> None:
     page.keyboard.type("How much money has Britain pledged?")
     page.keyboard.press("Enter")
     expect(page.locator(".msg.bot").last).to_contain_text("£12 million")
+    expect(page.locator(".msg.bot mark").last).to_have_text("£12 million")  # the answering phrase
     expect(page.locator("[aria-live=polite]")).to_have_count(1)
     page.keyboard.press("Escape")
     expect(page.locator(".panel")).to_be_hidden()

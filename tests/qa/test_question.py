@@ -1,7 +1,7 @@
 import pytest
 
 from qa.question import parse
-from qa.reranking import has_person, kind_match
+from qa.reranking import answer_span, has_person, kind_match
 
 
 @pytest.mark.parametrize("text,expects", [
@@ -29,3 +29,16 @@ def test_kind_match_tells_counts_from_years() -> None:
 def test_person_detector_skips_places_with_articles() -> None:
     assert has_person("talks with Home Secretary Theresa May")
     assert not has_person("hoping to cross the English Channel")
+
+
+@pytest.mark.parametrize("expects,text,phrase", [
+    ("quote", 'He said: "We will not send police."', "We will not send police."),
+    ("number", "Closed in 2002, it held up to 2,300 migrants.", "2,300"),
+    ("money", "Britain pledged £12 million over three years.", "£12 million"),
+    ("date", "The game was played on February 7, 2016, at Levi's Stadium.", "February 7, 2016"),
+    ("person", "He met British Home Secretary Theresa May twice.", "British Home Secretary Theresa May"),
+    ("other", "Nothing to mark here.", None),
+])
+def test_answer_span(expects: str, text: str, phrase: str | None) -> None:
+    span = answer_span(expects, text)
+    assert (text[span[0]:span[1]] if span else None) == phrase
