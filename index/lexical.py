@@ -44,6 +44,17 @@ def contains_phrase(conn: sqlite3.Connection, text: str, document_id: str | None
     return bool(terms) and bool(_run(conn, _quote(" ".join(terms)), 1, document_id))
 
 
+def document_frequencies(conn: sqlite3.Connection, words: list[str]) -> tuple[dict[str, int], int]:
+    """How many sentences hold each word (stemmed as the index stems it), and how many there are."""
+    total = int(conn.execute("SELECT COUNT(*) FROM postings").fetchone()[0])
+    counts = {}
+    for word in words:
+        terms = query_terms(word, stopwords=False)
+        counts[word] = int(conn.execute("SELECT COUNT(*) FROM postings WHERE postings MATCH ?",
+                                        (_quote(" ".join(terms)),)).fetchone()[0]) if terms else 0
+    return counts, total
+
+
 def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 

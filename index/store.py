@@ -258,6 +258,10 @@ class Store:
         with self.lock:
             return lexical.search(self._conn, text, k, document_id)
 
+    def document_frequencies(self, words: list[str]) -> tuple[dict[str, int], int]:
+        with self.lock:
+            return lexical.document_frequencies(self._conn, words)
+
     def count_sentences(self) -> int:
         with self.lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0])

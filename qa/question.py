@@ -33,6 +33,7 @@ class Question:
     terms: tuple[str, ...]
     names: tuple[str, ...]
     speaker: str | None
+    words: tuple[str, ...] = ()  # the surface forms of `terms`, in the same order
 
 
 def stem(word: str) -> str:
@@ -46,8 +47,12 @@ def stem(word: str) -> str:
     return word
 
 
+def content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
+
+
 def content_terms(text: str) -> list[str]:
-    return [stem(w) for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
+    return [stem(w) for w in content_words(text)]
 
 
 def parse(text: str) -> Question:
@@ -56,9 +61,10 @@ def parse(text: str) -> Question:
     say = _SAY.search(text)
     if say:
         expects = "quote"
-    terms = tuple(dict.fromkeys(t for t in content_terms(text) if t not in QUESTION_WORDS))
+    pairs = {stem(w): w for w in reversed(content_words(text)) if w.lower() not in QUESTION_WORDS}
+    terms = tuple(dict.fromkeys(t for t in content_terms(text) if t in pairs))
     return Question(text=text, expects=expects, terms=terms, names=tuple(names_in(text)),
-                    speaker=say.group(1) if say else None)
+                    speaker=say.group(1) if say else None, words=tuple(pairs[t] for t in terms))
 
 
 def names_in(text: str) -> list[str]:

@@ -32,8 +32,8 @@ _REASON = re.compile(r"\b(because|since|due to|as a result|in order to|so that|s
 
 @dataclass(frozen=True)
 class Weights:
-    """Chosen by hand on the project's own generated questions, then checked on held-out data;
-    see docs in README "Answer quality"."""
+    """Set by hand from reading misses on the seed article and squad_dev, then kept or dropped
+    per feature by the ablation in bench/quality.py. Not learned: no training data yet."""
     dense: float = 1.0
     lexical: float = 0.35
     overlap: float = 0.45
@@ -44,16 +44,20 @@ class Weights:
     speaker: float = 0.35
 
 
-def features(question: Question, c: Candidate, max_lexical: float) -> dict[str, float]:
+def features(question: Question, c: Candidate, max_lexical: float,
+             idf: dict[str, float] | None = None) -> dict[str, float]:
     text = c.sentence.text
     terms = set(question.terms)
     kind = kind_match(question.expects, text)
     own = set(content_terms(text))
     around = set(content_terms(f"{c.title} {c.previous}")) - own
+    weight = idf or {}
+    total = sum(weight.get(t, 1.0) for t in terms)
     return {
         "dense": c.dense,
         "lexical": c.lexical / max_lexical if max_lexical > 0 else 0.0,
-        "overlap": len(terms & own) / len(terms) if terms else 0.0,
+        # Rare words matter more: "occupation" says more than "years".
+        "overlap": sum(weight.get(t, 1.0) for t in terms & own) / total if total else 0.0,
         "context": len(terms & around) / len(terms) if terms else 0.0,
         "names": _names(question, text, f"{c.title} {c.previous}"),
         "kind": kind,
@@ -64,11 +68,12 @@ def features(question: Question, c: Candidate, max_lexical: float) -> dict[str, 
     }
 
 
-def rerank(question: Question, candidates: list[Candidate], weights: Weights = Weights()) -> list[Candidate]:
+def rerank(question: Question, candidates: list[Candidate], weights: Weights = Weights(),
+           idf: dict[str, float] | None = None) -> list[Candidate]:
     max_lexical = max((c.lexical for c in candidates), default=0.0)
     w = weights.__dict__
     for c in candidates:
-        c.score = sum(w[name] * value for name, value in features(question, c, max_lexical).items())
+        c.score = sum(w[name] * value for name, value in features(question, c, max_lexical, idf).items())
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 

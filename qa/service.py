@@ -4,6 +4,7 @@ embedder and the conversations, and that the API and the CLI both call."""
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -152,7 +153,11 @@ class QAService:
         query_vector = self.embedder.encode([resolved])[0]
         candidates = retrieval.gather(self.store, self.vectors, query_vector, resolved,
                                       CANDIDATE_DEPTH, document_id)
-        return reranking.rerank(q, candidates, self.weights)
+        return reranking.rerank(q, candidates, self.weights, self._idf(q))
+
+    def _idf(self, q: question.Question) -> dict[str, float]:
+        counts, total = self.store.document_frequencies(list(q.words))
+        return {t: math.log(1 + total / (1 + counts[w])) for t, w in zip(q.terms, q.words, strict=True)}
 
 
 def _load_vectors(store: Store, embedder: Embedder, directory: Path) -> VectorIndex:
