@@ -46,6 +46,7 @@
 
   var host = document.createElement("div");
   host.setAttribute("data-theme", theme);
+  host.setAttribute("data-qa-widget", "");  // the hook for host-page theming: [data-qa-widget] { --qa-accent: ... }
   var root = host.attachShadow({ mode: "open" });
   root.innerHTML =
     '<style>' + css + '</style>' +
