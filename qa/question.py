@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from index.lexical import STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-_NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of|de|la|van|von|the|and)?\s*[A-Z][\w’'.-]*)*")
+# Capitalised words, joined by the particles that sit inside names ("Duke of York", "van Gogh").
+_NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:(?:of|de|la|du|da|van|von|der)\s+)?[A-Z][\w’'.-]*)*")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+# A capitalised first word is often just the start of the question ("Despite the ...", "If Roman ...").
+_LEADING = frozenset("despite during after before although though because if since upon following besides "
+                     "unlike like according apart aside along among amid within without".split())
 _SAY = re.compile(r"^(?:what|how) (?:did|does|do|has|have|had|will|would) (.+?) (?:say|said|tell|told|"
                   r"claim|state|announce|argue|suggest|think|mean)\b", re.IGNORECASE)
 QUESTION_WORDS = frozenset("who whom whose what when where why how which whats does did do is are was "
@@ -71,8 +76,12 @@ def names_in(text: str) -> list[str]:
     """Capitalised words and runs of them, except a sentence-initial question word."""
     names: list[str] = []
     for match in _NAME.finditer(text):
-        words = [w for w in match.group(0).split() if w.lower() not in QUESTION_WORDS]
-        name = re.sub(r"['’]s$", "", " ".join(words).rstrip("."))
-        if name and name[0].isupper():
-            names.append(name)
+        words = match.group(0).split()
+        if match.start() == 0 and words and (words[0].lower() in _LEADING or words[0].lower() in STOPWORDS):
+            words = words[1:]
+        # "Westwood One's Super Bowl" is two names.
+        for part in _POSSESSIVE.split(" ".join(w for w in words if w.lower() not in QUESTION_WORDS)):
+            name = part.strip().rstrip(".")
+            if name and name[0].isupper():
+                names.append(name)
     return [n for n in dict.fromkeys(names) if n.lower() not in STOPWORDS]
