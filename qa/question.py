@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -56,8 +57,11 @@ def content_words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
 
 
-def content_terms(text: str) -> list[str]:
-    return [stem(w) for w in content_words(text)]
+@functools.lru_cache(maxsize=65536)
+def content_terms(text: str) -> tuple[str, ...]:
+    """Stemmed content words. Cached: the same sentences are rescored for many questions, and
+    this was the reranker's hottest line."""
+    return tuple(stem(w) for w in content_words(text))
 
 
 def parse(text: str) -> Question:

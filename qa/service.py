@@ -13,7 +13,7 @@ from index.embedder import Embedder, load_embedder
 from index.errors import CorruptFile
 from index.feedback import Feedback, FeedbackLog
 from index.store import NewDocument, Store, StoredDocument
-from index.vectors import VectorIndex
+from index.vectors import VectorIndex, set_threads
 from qa import answers, conversation, question, reranking, retrieval
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
@@ -62,6 +62,7 @@ class QAService:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         embedder = embedder or load_embedder(settings.embedder, settings.model, settings.threads)
         store = Store(settings.database_path)
+        set_threads(1)  # searches are one query at a time
         vectors = _load_vectors(store, embedder, settings.data_dir)
         service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors)
         service._seed_once()
@@ -83,23 +84,32 @@ class QAService:
         """Add a document, or replace the one with the same id. Re-sending identical content
         changes nothing; different content under an existing id needs `replace_existing`."""
         prepared = prepare(doc, self.segmenter)
-        if self.store.has_document(prepared.id):
-            current = self.store.get_document(prepared.id)
-            if current.checksum == prepared.checksum and current.url == prepared.url:
-                return PutResult(current, created=False, changed=False)
-            if not replace_existing:
-                raise Conflict(f"document {prepared.id!r} exists with other content; use PUT to replace it")
-        return self._write(prepared)
-
-    def _write(self, prepared: NewDocument) -> PutResult:
+        # Checked before the costly embedding, and again under the lock: a concurrent writer may
+        # have stored the same id in between.
+        unchanged = self._unchanged(prepared, replace_existing)
+        if unchanged is not None:
+            return unchanged
         vectors = self.embedder.encode([s.embed_text for s in prepared.sentences])
         with self._write_lock:
+            unchanged = self._unchanged(prepared, replace_existing)
+            if unchanged is not None:
+                return unchanged
             existed = self.store.has_document(prepared.id)
             removed, added = self.store.put_document(prepared, vectors)
             self.vectors.remove(removed)
             self.vectors.add(added, vectors)
             self._save_vectors()
         return PutResult(self.store.get_document(prepared.id), created=not existed)
+
+    def _unchanged(self, prepared: NewDocument, replace_existing: bool) -> PutResult | None:
+        if not self.store.has_document(prepared.id):
+            return None
+        current = self.store.get_document(prepared.id)
+        if current.checksum == prepared.checksum and current.url == prepared.url:
+            return PutResult(current, created=False, changed=False)
+        if not replace_existing:
+            raise Conflict(f"document {prepared.id!r} exists with other content; use PUT to replace it")
+        return None
 
     def delete(self, document_id: str) -> None:
         with self._write_lock:

@@ -80,3 +80,38 @@ def test_unknown_document_and_empty_question(service: QAService) -> None:
         service.ask("anything", "nope")
     with pytest.raises(BadInput):
         service.ask("   ")
+
+
+def test_concurrent_questions_and_writes_stay_consistent(service: QAService) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(i: int) -> None:
+        service.put(DocumentInput(id=f"c{i % 3}", text=f"Ferry number {i} left the harbour at dawn."))
+
+    def ask(i: int) -> int:
+        return len(service.ask("When did the ferry leave the harbour?", top_k=5).passages)
+
+    with ThreadPoolExecutor(8) as pool:
+        writes = [pool.submit(write, i) for i in range(30)]
+        asks = [pool.submit(ask, i) for i in range(60)]
+        assert all(f.result() > 0 for f in asks)
+        for f in writes:
+            f.result()
+    # Three ids, one sentence each: every replace removed what it replaced.
+    assert service.store.count_sentences() == len(service.vectors)
+    assert sum(d.id.startswith("c") for d in service.documents()) == 3
+
+
+def test_concurrent_conflicting_posts_store_one_version(service: QAService) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(i: int) -> str:
+        try:
+            service.put(DocumentInput(id="same", text=f"Version {i} of the story."), replace_existing=False)
+            return "ok"
+        except Conflict:
+            return "conflict"
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(post, range(12)))
+    assert outcomes.count("ok") == 1 and outcomes.count("conflict") == 11
