@@ -27,6 +27,7 @@ EXPECTS = [
     (re.compile(r"^(when\b|what (year|date|day|month|time|century|decade)\b|in what year\b|"
                 r"in which year\b|what year\b)", re.I), "date"),
     (re.compile(r"^(who|whom|whose)\b", re.I), "person"),
+    (re.compile(r"^where\b.*\bfrom\b", re.I), "origin"),
     (re.compile(r"^where\b", re.I), "place"),
     (re.compile(r"^(why)\b", re.I), "reason"),
 ]

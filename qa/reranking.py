@@ -26,6 +26,7 @@ _NAME_RUN = re.compile(r"(\w+\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
 _NOT_PERSON_START = frozenset("The A An In On At But And This That These Those It He She They We If When "
                               "While After Before During Since As For From Of To By With".split())
 _PLACE = re.compile(r"\b(in|at|from|near|to|into|across)\s+(the\s+)?[A-Z]")
+_ORIGIN = re.compile(r"\bfrom\s+(?:\S+\s+){0,3}?[A-Z]")
 _REASON = re.compile(r"\b(because|since|due to|as a result|in order to|so that|so as to|led to|caused)\b",
                      re.IGNORECASE)
 
@@ -87,6 +88,8 @@ def kind_match(expects: str, text: str) -> float:
         return 1.0 if _YEAR.search(text) or _DATE.search(text) else 0.0
     if expects == "person":
         return 1.0 if has_person(text) else 0.0
+    if expects == "origin":  # "Where do they come from?" wants "from <somewhere>", not a destination
+        return 1.0 if _ORIGIN.search(text) else 0.0
     if expects == "place":
         return 1.0 if _PLACE.search(text) else 0.0
     if expects == "reason":

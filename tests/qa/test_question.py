@@ -7,7 +7,8 @@ from qa.reranking import answer_span, has_person, kind_match
 @pytest.mark.parametrize("text,expects", [
     ("How many migrants are there?", "number"), ("How much did it cost?", "money"),
     ("When was it closed?", "date"), ("In what year did it open?", "date"), ("Who is the mayor?", "person"),
-    ("Where do they come from?", "place"), ("What did Brokenshire say?", "quote"), ("What is it?", "other"),
+    ("Where is the port?", "place"), ("Where do they come from?", "origin"), ("What did Brokenshire say?", "quote"),
+    ("What is it?", "other"),
 ])
 def test_question_kinds(text: str, expects: str) -> None:
     assert parse(text).expects == expects
