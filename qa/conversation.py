@@ -23,6 +23,7 @@ class Turn:
     resolved: str
     answer_text: str | None
     document_id: str | None
+    sentence_index: int | None = None
 
 
 @dataclass
@@ -88,6 +89,6 @@ def resolve(question: str, turns: list[Turn]) -> str:
     # Multi-word names in the answer are the likeliest referents of "she" or "they".
     answer_names = [n for n in names_in(last.answer_text or "") if " " in n]
     focus = names_in(last.resolved) + answer_names
-    topic = " ".join(parse(last.question).terms) if not focus else ""
-    extra = " ".join(dict.fromkeys(focus)) or topic
+    # Without names to carry over, carry the earlier question's words: "What is it for?"
+    extra = " ".join(dict.fromkeys(focus)) or " ".join(parse(last.question).words)
     return f"{question} {extra}".strip()

@@ -43,6 +43,7 @@ class Weights:
     kind: float = 0.3
     carry: float = 0.4
     speaker: float = 0.35
+    recent: float = 0.2
 
 
 def features(question: Question, c: Candidate, max_lexical: float,
@@ -70,11 +71,15 @@ def features(question: Question, c: Candidate, max_lexical: float,
 
 
 def rerank(question: Question, candidates: list[Candidate], weights: Weights = Weights(),
-           idf: dict[str, float] | None = None) -> list[Candidate]:
+           idf: dict[str, float] | None = None, focus: tuple[str, int] | None = None) -> list[Candidate]:
+    """Order candidates by weighted features. `focus` is (document, sentence index) of the answer a
+    follow-up refers back to: "What is it for?" is most likely answered there or next to it."""
     max_lexical = max((c.lexical for c in candidates), default=0.0)
     w = weights.__dict__
     for c in candidates:
-        c.score = sum(w[name] * value for name, value in features(question, c, max_lexical, idf).items())
+        values = features(question, c, max_lexical, idf)
+        values["recent"] = _nearness(c, focus)
+        c.score = sum(w[name] * value for name, value in values.items())
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
@@ -126,6 +131,13 @@ def answer_span(expects: str, text: str) -> tuple[int, int] | None:
             if before.lower() != "the" and run.split()[0] not in _NOT_PERSON_START:
                 return match.start(2), match.end(2)
     return None
+
+
+def _nearness(c: Candidate, focus: tuple[str, int] | None) -> float:
+    if focus is None or c.sentence.document_id != focus[0]:
+        return 0.0
+    distance = abs(c.sentence.position - focus[1])
+    return 1.0 if distance == 0 else 0.5 if distance == 1 else 0.0
 
 
 def _share(terms: set[str], text: str) -> float:

@@ -135,35 +135,50 @@ class QAService:
             conversation_id: str | None = None, history: list[tuple[str, str | None]] | None = None) -> AskResult:
         """Answer `text`. Earlier turns come from `conversation_id`, or from `history` (pairs of
         question and answer text) for stateless clients such as chat-completion bots."""
+        text = self._checked(text, document_id)
+        convo = self.conversations.get(conversation_id)
+        for past_question, past_answer in history or []:
+            self.conversations.record(convo, conversation.Turn(past_question, past_question, past_answer, document_id))
+        resolved = conversation.resolve(text, convo.turns)
+        previous = convo.turns[-1] if resolved != text else None
+        if previous is not None and document_id is None:
+            document_id = previous.document_id  # a follow-up stays on the article it follows
+        ranked = self._rank(text, resolved, document_id, previous)
+        answer, passages = self._decide(text, ranked, document_id, top_k)
+        self.conversations.record(convo, conversation.Turn(
+            text, resolved, answer.text if answer else None, answer.document_id if answer else document_id,
+            answer.sentence_index if answer else None))
+        return AskResult(answer=answer, passages=passages, conversation_id=convo.id)
+
+    def _checked(self, text: str, document_id: str | None) -> str:
         text = " ".join(text.split())
         if not text:
             raise BadInput("the question is empty")
         if document_id is not None:
             self.store.get_document(document_id)  # raises DocumentNotFound
-        convo = self.conversations.get(conversation_id)
-        for past_question, past_answer in history or []:
-            self.conversations.record(convo, conversation.Turn(past_question, past_question, past_answer, document_id))
-        resolved = conversation.resolve(text, convo.turns)
-        if resolved != text and document_id is None and convo.turns:
-            document_id = convo.turns[-1].document_id
-        ranked = self._rank(text, resolved, document_id)
-        best = ranked[0] if ranked else None
-        asked = question.parse(text)
-        missing = answers.missing_names(self.store, asked, document_id)
-        answered = answers.should_answer(best, missing, asked, self.settings.abstain_threshold)
-        passages = [answers.to_passage(self.store, c, asked.expects) for c in ranked[:top_k]]
-        answer = passages[0] if answered and passages else None
-        self.conversations.record(convo, conversation.Turn(
-            text, resolved, answer.text if answer else None, answer.document_id if answer else document_id))
-        return AskResult(answer=answer, passages=passages, conversation_id=convo.id)
+        return text
 
-    def _rank(self, text: str, resolved: str, document_id: str | None) -> list[retrieval.Candidate]:
-        q = question.parse(resolved)
-        q = replace(q, expects=question.parse(text).expects)
+    def _rank(self, text: str, resolved: str, document_id: str | None,
+              previous: conversation.Turn | None) -> list[retrieval.Candidate]:
+        # Words come from what was asked; the referents a follow-up brought in count as names, so a
+        # sentence that says "he" next to one naming him is not beaten by the previous answer.
+        q = replace(question.parse(text), names=question.parse(resolved).names)
         query_vector = self.embedder.encode([resolved])[0]
         candidates = retrieval.gather(self.store, self.vectors, query_vector, resolved,
                                       CANDIDATE_DEPTH, document_id)
-        return reranking.rerank(q, candidates, self.weights, self._idf(q))
+        focus = None
+        if previous is not None and previous.document_id and previous.sentence_index is not None:
+            focus = (previous.document_id, previous.sentence_index)
+        return reranking.rerank(q, candidates, self.weights, self._idf(q), focus)
+
+    def _decide(self, text: str, ranked: list[retrieval.Candidate], document_id: str | None,
+                top_k: int) -> tuple[Passage | None, list[Passage]]:
+        asked = question.parse(text)
+        missing = answers.missing_names(self.store, asked, document_id)
+        answered = answers.should_answer(ranked[0] if ranked else None, missing, asked,
+                                         self.settings.abstain_threshold)
+        passages = [answers.to_passage(self.store, c, asked.expects) for c in ranked[:top_k]]
+        return (passages[0] if answered and passages else None), passages
 
     def _idf(self, q: question.Question) -> dict[str, float]:
         counts, total = self.store.document_frequencies(list(q.words))

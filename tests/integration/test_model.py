@@ -78,3 +78,14 @@ def test_shared_eval_file_exists() -> None:
 
 def test_repo_seed_matches_path() -> None:
     assert (SEEDS / f"{SEED_ID}.txt").exists() and Path(SEEDS).is_dir()
+
+
+@pytest.mark.parametrize("first,follow_up,expect", [
+    ("How much money has Britain pledged?", "What is it for?", "boost security"),
+    ("Who is France's interior minister?", "Who did he hold meetings with?", "Theresa May"),
+    ("Who is Britain's Immigration and Security Minister?", "What did he say?", "not be sending police"),
+])
+def test_pronoun_and_elliptical_follow_ups(real: QAService, first: str, follow_up: str, expect: str) -> None:
+    convo = real.ask(first).conversation_id
+    answer = real.ask(follow_up, conversation_id=convo).answer
+    assert answer is not None and expect in answer.text
