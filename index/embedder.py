@@ -25,7 +25,7 @@ class Embedder(Protocol):
         ...
 
 
-def _normalise(matrix: Matrix) -> Matrix:
+def normalise(matrix: Matrix) -> Matrix:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return np.ascontiguousarray(matrix / norms, dtype=np.float32)
@@ -48,7 +48,7 @@ class FakeEmbedder:
             words = [w.lower() for w in _WORD.findall(text)]
             for token in words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]:
                 out[row, self._bucket(token)] += 1.0
-        return _normalise(out)
+        return normalise(out)
 
 
 def resolve_model_path(model: str) -> str:
@@ -97,7 +97,13 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_embedder(kind: str, model: str, threads: int = 0) -> Embedder:
+def load_embedder(kind: str, model: str, threads: int = 0, cache_dir: Path | None = None) -> Embedder:
+    """`kind`: "sentence-transformers" (PyTorch), "onnx" / "onnx-int8" (ONNX Runtime, exported
+    once into `cache_dir`), or "fake"."""
     if kind == "fake":
         return FakeEmbedder()
+    if kind in ("onnx", "onnx-int8"):
+        from index.onnx_encoder import OnnxEmbedder
+
+        return OnnxEmbedder(model, cache_dir or Path("models"), threads, quantize=kind == "onnx-int8")
     return SentenceTransformerEmbedder(model, threads=threads)

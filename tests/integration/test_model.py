@@ -89,3 +89,19 @@ def test_pronoun_and_elliptical_follow_ups(real: QAService, first: str, follow_u
     convo = real.ask(first).conversation_id
     answer = real.ask(follow_up, conversation_id=convo).answer
     assert answer is not None and expect in answer.text
+
+
+def test_onnx_backend_gives_the_pytorch_vectors(real: QAService, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from index.embedder import load_embedder
+
+    cache = tmp_path_factory.mktemp("onnx")
+    onnx = load_embedder("onnx", real.settings.model, 1, cache)
+    texts = ["what did Brokenshire say?", "Britain's government has pledged £12 million (S$24.6 million).", "ok"]
+    cosines = (onnx.encode(texts) * real.embedder.encode(texts)).sum(axis=1)
+    assert cosines.min() > 0.999
+    assert onnx.name == real.embedder.name  # same vectors, so switching backends needs no rebuild
+    exported = sorted(cache.glob("*.onnx"))
+    assert len(exported) == 1
+    mtime = exported[0].stat().st_mtime
+    load_embedder("onnx", real.settings.model, 1, cache)
+    assert exported[0].stat().st_mtime == mtime  # exported once, reused after
