@@ -220,14 +220,13 @@ class Store:
                 "WHERE document_id = ? ORDER BY position", (document_id,)).fetchall()
         return [StoredSentence(*r) for r in rows]
 
-    def window(self, sentence: StoredSentence, radius: int = 1) -> list[StoredSentence]:
-        """The sentence with up to `radius` neighbours on each side, in order."""
-        with self.lock:
-            rows = self._conn.execute(
-                'SELECT id, document_id, position, start, "end", text FROM sentences '
-                "WHERE document_id = ? AND position BETWEEN ? AND ? ORDER BY position",
-                (sentence.document_id, sentence.position - radius, sentence.position + radius)).fetchall()
-        return [StoredSentence(*r) for r in rows]
+    def windows(self, sentences: list[StoredSentence]) -> dict[int, list[StoredSentence]]:
+        """Each sentence with its neighbours, in order, in one query. A document's sentences are
+        inserted in one transaction, so their ids are consecutive: a neighbour is id - 1 or id + 1."""
+        wanted = sorted({i for s in sentences for i in (s.id - 1, s.id, s.id + 1)})
+        found = self.sentences(wanted)
+        return {s.id: [found[i] for i in (s.id - 1, s.id, s.id + 1)
+                       if i in found and found[i].document_id == s.document_id] for s in sentences}
 
     def text_slice(self, document_id: str, start: int, end: int) -> str:
         with self.lock:

@@ -22,10 +22,7 @@ class Candidate:
     fused: float = 0.0
     window: list[StoredSentence] = field(default_factory=list)
     score: float = 0.0
-
-    @property
-    def previous(self) -> str:
-        return " ".join(s.text for s in self.window if s.position < self.sentence.position)
+    previous: str = ""  # the sentence before, for features that look at context
 
 
 def gather(
@@ -56,11 +53,13 @@ def _fill_missing_dense(by_id: dict[int, dict[str, float]], vectors: VectorIndex
 def _materialise(store: Store, by_id: dict[int, dict[str, float]]) -> list[Candidate]:
     sentences = store.sentences(list(by_id))
     titles = store.titles(list({s.document_id for s in sentences.values()})) if sentences else {}
+    windows = store.windows(list(sentences.values()))
     out = []
     for sid, sentence in sentences.items():
-        scores = by_id[sid]
+        scores, window = by_id[sid], windows[sid]
         out.append(Candidate(sentence=sentence, title=titles.get(sentence.document_id, ""),
                              dense=scores.get("dense", 0.0), lexical=scores.get("lexical", 0.0),
-                             fused=scores["fused"], window=store.window(sentence)))
+                             fused=scores["fused"], window=window,
+                             previous=" ".join(s.text for s in window if s.position < sentence.position)))
     out.sort(key=lambda c: c.fused, reverse=True)
     return out

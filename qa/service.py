@@ -9,6 +9,8 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from index.embedder import Embedder, load_embedder
 from index.errors import CorruptFile
 from index.feedback import Feedback, FeedbackLog
@@ -144,8 +146,12 @@ class QAService:
         previous = convo.turns[-1] if resolved != text else None
         if previous is not None and document_id is None:
             document_id = previous.document_id  # a follow-up stays on the article it follows
-        ranked = self._rank(text, resolved, document_id, previous)
-        answer, passages = self._decide(text, ranked, document_id, top_k)
+        query_vector = self.embedder.encode([resolved])[0]
+        # One consistent view of the store while the answer is put together: a concurrent
+        # replace or delete must not remove a sentence between finding it and quoting it.
+        with self.store.lock:
+            ranked = self._rank(text, resolved, query_vector, document_id, previous)
+            answer, passages = self._decide(text, ranked, document_id, top_k)
         self.conversations.record(convo, conversation.Turn(
             text, resolved, answer.text if answer else None, answer.document_id if answer else document_id,
             answer.sentence_index if answer else None))
@@ -159,12 +165,11 @@ class QAService:
             self.store.get_document(document_id)  # raises DocumentNotFound
         return text
 
-    def _rank(self, text: str, resolved: str, document_id: str | None,
+    def _rank(self, text: str, resolved: str, query_vector: np.ndarray, document_id: str | None,
               previous: conversation.Turn | None) -> list[retrieval.Candidate]:
         # Words come from what was asked; the referents a follow-up brought in count as names, so a
         # sentence that says "he" next to one naming him is not beaten by the previous answer.
         q = replace(question.parse(text), names=question.parse(resolved).names)
-        query_vector = self.embedder.encode([resolved])[0]
         candidates = retrieval.gather(self.store, self.vectors, query_vector, resolved,
                                       CANDIDATE_DEPTH, document_id)
         focus = None

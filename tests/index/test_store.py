@@ -49,11 +49,14 @@ def test_lexical_search_ignores_query_syntax_and_scopes_to_document(tmp_path: Pa
     assert store.mentions("mayor", "a") and not store.mentions("Paris")
 
 
-def test_window_and_text_slice(tmp_path: Path) -> None:
+def test_windows_and_text_slice(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
     _, ids = store.put_document(*_doc("a", ["One.", "Two.", "Three."]))
     middle = store.sentences([ids[1]])[ids[1]]
-    assert [s.text for s in store.window(middle)] == ["One.", "Two.", "Three."]
+    first = store.sentences([ids[0]])[ids[0]]
+    windows = store.windows([middle, first])
+    assert [s.text for s in windows[middle.id]] == ["One.", "Two.", "Three."]
+    assert [s.text for s in windows[first.id]] == ["One.", "Two."]
     assert store.text_slice("a", middle.start, middle.end) == "Two."
 
 
