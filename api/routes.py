@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import Admin, Service
 from api.schemas import (
@@ -96,7 +96,7 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", tags=["health"])
-def readyz(request: Request, service: Service) -> dict[str, object]:
+def readyz(service: Service) -> dict[str, object]:
     """The model and the index are loaded (503 until then)."""
     return {"status": "ready", "documents": len(service.documents()), "sentences": len(service.vectors),
             "model": service.embedder.name}
