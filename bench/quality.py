@@ -94,8 +94,9 @@ def evaluate(service: QAService, ranker: Ranker, answerable: list[dict], unanswe
 
 
 def open_service(args: argparse.Namespace) -> QAService:
-    settings = Settings(data_dir=args.data_dir, seeds_dir=ROOT / "seeds", embedder="fake" if args.fake else
-                        "sentence-transformers")
+    # No answer cache: variants re-ask the same questions with other weights.
+    settings = Settings(data_dir=args.data_dir, seeds_dir=ROOT / "seeds", answer_cache_size=0,
+                        embedder="fake" if args.fake else "sentence-transformers")
     service = QAService.open(settings, FakeEmbedder() if args.fake else None)
     for doc in load(args.corpus):
         service.put(DocumentInput(text=doc["text"], id=doc["id"], title=doc.get("title")), replace_existing=True)

@@ -16,7 +16,7 @@ from index.errors import CorruptFile
 from index.feedback import Feedback, FeedbackLog
 from index.store import NewDocument, Store, StoredDocument
 from index.vectors import VectorIndex, set_threads
-from qa import answers, conversation, question, reranking, retrieval
+from qa import answers, cache, conversation, question, reranking, retrieval
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
 from qa.ingestion import DocumentInput, find_files, prepare, read_file
@@ -51,12 +51,14 @@ class QAService:
     weights: reranking.Weights = field(default_factory=reranking.Weights)
     conversations: conversation.Conversations = field(init=False)
     feedback: FeedbackLog = field(init=False)
+    answer_cache: cache.AnswerCache[tuple[Passage | None, list[Passage]]] = field(init=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.conversations = conversation.Conversations(
             self.settings.conversation_ttl_seconds, self.settings.max_conversations)
         self.feedback = FeedbackLog(self.store)
+        self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
 
     # --- lifecycle --------------------------------------------------------------------------
     @classmethod
@@ -146,16 +148,25 @@ class QAService:
         previous = convo.turns[-1] if resolved != text else None
         if previous is not None and document_id is None:
             document_id = previous.document_id  # a follow-up stays on the article it follows
+        if previous is None:
+            key = cache.key_for(text, document_id, top_k, self.store.generation())
+            answer, passages = self.answer_cache.get(key) or self._answer(text, text, document_id, top_k, None)
+            self.answer_cache.put(key, (answer, passages))
+        else:
+            answer, passages = self._answer(text, resolved, document_id, top_k, previous)
+        self.conversations.record(convo, conversation.Turn(
+            text, resolved, answer.text if answer else None, answer.document_id if answer else document_id,
+            answer.sentence_index if answer else None))
+        return AskResult(answer=answer, passages=passages, conversation_id=convo.id)
+
+    def _answer(self, text: str, resolved: str, document_id: str | None, top_k: int,
+                previous: conversation.Turn | None) -> tuple[Passage | None, list[Passage]]:
         query_vector = self.embedder.encode([resolved])[0]
         # One consistent view of the store while the answer is put together: a concurrent
         # replace or delete must not remove a sentence between finding it and quoting it.
         with self.store.lock:
             ranked = self._rank(text, resolved, query_vector, document_id, previous)
-            answer, passages = self._decide(text, ranked, document_id, top_k)
-        self.conversations.record(convo, conversation.Turn(
-            text, resolved, answer.text if answer else None, answer.document_id if answer else document_id,
-            answer.sentence_index if answer else None))
-        return AskResult(answer=answer, passages=passages, conversation_id=convo.id)
+            return self._decide(text, ranked, document_id, top_k)
 
     def _checked(self, text: str, document_id: str | None) -> str:
         text = " ".join(text.split())

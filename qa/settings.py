@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Larger request bodies get 413.")
     conversation_ttl_seconds: float = Field(1800.0, gt=0, description="Idle time before a conversation expires.")
     max_conversations: int = Field(10000, ge=1, description="Conversations kept; the oldest go first.")
+    answer_cache_size: int = Field(2048, ge=0, description="Answers kept for repeated questions (0 = off).")
     abstain_threshold: float = Field(
         0.94, description="Answers whose reranker score is below this are withheld (answer: null). "
         "0.94 is the 1st percentile of answerable questions' scores in bench/calibrate.py.")
