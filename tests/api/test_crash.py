@@ -1,0 +1,111 @@
+"""kill -9 at random moments during a stream of ingests: after every restart each acknowledged
+document is present, searchable and stored once, and the index matches the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+KILLS = 50
+KEY = "crash-key"
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _call(url: str, method: str = "GET", body: dict[str, object] | None = None) -> tuple[int, object]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {KEY}"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "QA_DATA_DIR": str(data_dir), "QA_EMBEDDER": "fake", "QA_ADMIN_KEY": KEY,
+           "QA_PORT": str(port), "QA_SEEDS_DIR": str(data_dir / "no-seeds")}
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if _call(f"http://127.0.0.1:{port}/readyz")[0] == 200:
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("server did not start")
+
+
+def _verify(base: str, acknowledged: dict[str, str]) -> None:
+    status, docs = _call(base + "/documents")
+    assert status == 200 and isinstance(docs, list)
+    ids = [d["id"] for d in docs]
+    assert len(ids) == len(set(ids)), "a document is stored twice"
+    assert set(acknowledged) <= set(ids), f"lost: {set(acknowledged) - set(ids)}"
+    _, ready = _call(base + "/readyz")
+    assert isinstance(ready, dict) and ready["sentences"] == sum(d["sentences"] for d in docs)
+    for doc_id, text in acknowledged.items():
+        status, doc = _call(f"{base}/documents/{doc_id}")
+        assert status == 200 and isinstance(doc, dict) and doc["text"] == text
+    for doc_id in random.sample(sorted(acknowledged), min(5, len(acknowledged))):
+        _, answer = _call(base + "/ask", "POST", {"question": "Which harbour did the ship leave?",
+                                                   "document_id": doc_id, "top_k": 1})
+        assert isinstance(answer, dict) and answer["passages"][0]["document_id"] == doc_id
+
+
+def test_acknowledged_writes_survive_kill_minus_nine(tmp_path: Path) -> None:
+    rng = random.Random(1234)
+    acknowledged: dict[str, str] = {}
+    port = _port()
+    base = f"http://127.0.0.1:{port}"
+    counter = 0
+
+    def writer(stop: threading.Event) -> None:
+        nonlocal counter
+        while not stop.is_set():
+            counter += 1
+            doc_id, text = f"d{counter}", f"The ship {counter} left harbour {counter % 7} at dawn. It sailed north."
+            try:
+                status, _ = _call(base + "/documents", "POST", {"id": doc_id, "text": text})
+            except OSError:
+                return  # the server died mid-request: not acknowledged
+            if status in (200, 201):
+                acknowledged[doc_id] = text
+
+    for _ in range(KILLS):
+        proc = _start(tmp_path, port)
+        _verify(base, acknowledged)
+        stop = threading.Event()
+        thread = threading.Thread(target=writer, args=(stop,))
+        thread.start()
+        time.sleep(rng.uniform(0.02, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        stop.set()
+        thread.join()
+    proc = _start(tmp_path, port)
+    try:
+        _verify(base, acknowledged)
+        assert len(acknowledged) > KILLS  # the stream really wrote between kills
+    finally:
+        proc.kill()
+        proc.wait()
