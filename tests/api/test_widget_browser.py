@@ -145,3 +145,44 @@ def test_phone_width_and_unreachable_service(browser: Browser, base_url: str) ->
     ask(page, "again?")
     expect(page.locator(".msg.bot").last).to_contain_text("Too many questions")
     context.close()
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(v) / 255 for v in rgb[rgb.index("(") + 1: rgb.index(")")].split(",")[:3]]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(fg: str, bg: str) -> float:
+    a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_contrast_passes_wcag_aa(browser: Browser, base_url: str, theme: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.evaluate("t => document.querySelector('[data-qa-widget]').setAttribute('data-theme', t)", theme)
+    page.click(".launch")
+    ask(page, "How much money has Britain pledged?")
+    expect(page.locator(".msg.bot mark")).to_have_count(1)
+    panel_bg = page.locator(".panel").evaluate("e => getComputedStyle(e).backgroundColor")
+    pairs = {
+        "launcher": page.locator(".launch").evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"),
+        "question": page.locator(".msg.me").first.evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"),
+        "answer": page.locator(".msg.bot").last.evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"),
+        "highlight": page.locator(".msg.bot mark").evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"),
+        "context link": [page.locator(".meta button").first.evaluate("e => getComputedStyle(e).color"),
+                         page.locator(".msg.bot").last.evaluate("e => getComputedStyle(e).backgroundColor")],
+        "send": page.locator("form button").evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"),
+        "title": [page.locator("h2").evaluate("e => getComputedStyle(e).color"), panel_bg],
+    }
+    for name, (fg, bg) in pairs.items():
+        assert _contrast(fg, bg) >= 4.5, f"{theme} {name}: {fg} on {bg} is {_contrast(fg, bg):.2f}:1"
+    context.close()
