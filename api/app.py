@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api import chat, errors, routes, widget
+from api import chat, errors, observability, routes, widget
 from api.limits import BodyLimit
 from qa.service import QAService
 from qa.settings import Settings
@@ -22,7 +21,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        observability.configure_logging()
         owned = service is None
         app.state.service = service or await run_in_threadpool(QAService.open, settings)
         try:
@@ -36,6 +35,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
                   description="Extractive question answering over news articles.")
     app.state.settings = settings
     app.state.service = None
+    app.state.metrics = observability.Metrics()
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(chat.router)
@@ -43,4 +43,5 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"], allow_credentials=False)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(observability.RequestContext, metrics=app.state.metrics)
     return app

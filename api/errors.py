@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.observability import request_id
 from qa.errors import BadInput, Conflict, CorruptFile, DocumentNotFound, EmbedderUnavailable, NotReady, StoreError
 
 log = logging.getLogger("api")
@@ -29,7 +30,7 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
 
 def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message}
+    body: dict[str, Any] = {"code": code, "message": message, "request_id": request_id.get()}
     if details:
         body["details"] = details
     return JSONResponse({"error": body}, status_code=status, headers=headers)

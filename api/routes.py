@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.deps import Admin, Service
+from api.observability import Metrics
 from api.schemas import (
     AskRequest,
     AskResponse,
@@ -30,16 +33,17 @@ router = APIRouter(responses=ERRORS)
 
 
 @router.post("/ask", response_model=AskResponse, tags=["questions"])
-def ask(body: AskRequest, service: Service) -> AskResponse:
+def ask(body: AskRequest, service: Service, request: Request) -> AskResponse:
     """Answer a question with the best sentence of the articles, or `answer: null` when they do not answer it."""
     result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id)
+    metrics(request).answers.labels("answered" if result.answer else "abstained").inc()
     return AskResponse.model_validate(asdict(result))
 
 
 @router.post("/ask/batch", response_model=BatchResponse, tags=["questions"])
-def ask_batch(body: BatchRequest, service: Service) -> BatchResponse:
+def ask_batch(body: BatchRequest, service: Service, request: Request) -> BatchResponse:
     """Many questions in one call (at most 32), answered in order."""
-    return BatchResponse(results=[ask(q, service) for q in body.questions])
+    return BatchResponse(results=[ask(q, service, request) for q in body.questions])
 
 
 @router.post("/feedback", status_code=201, response_model=FeedbackCreated, tags=["feedback"])
@@ -56,18 +60,21 @@ def list_feedback(service: Service, limit: int = Query(100, ge=1, le=1000)) -> l
 
 @router.post("/documents", status_code=201, response_model=DocumentCreated, dependencies=[Admin],
              tags=["documents"])
-def add_document(body: DocumentIn, service: Service, response: Response) -> DocumentCreated:
+def add_document(body: DocumentIn, service: Service, response: Response, request: Request) -> DocumentCreated:
     """Add an article. Re-posting identical content answers 200; other content under an existing id is 409."""
     result = service.put(_input(body), replace_existing=False)
+    metrics(request).writes.labels("create" if result.created else "unchanged").inc()
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)
 
 
 @router.put("/documents/{document_id}", response_model=DocumentCreated, dependencies=[Admin], tags=["documents"])
-def replace_document(document_id: str, body: DocumentIn, service: Service, response: Response) -> DocumentCreated:
+def replace_document(document_id: str, body: DocumentIn, service: Service, response: Response,
+                     request: Request) -> DocumentCreated:
     """Create or replace the article with this id (201 when created, 200 when replaced)."""
     result = service.put(_input(body, document_id))
+    metrics(request).writes.labels("create" if result.created else "replace").inc()
     response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
     return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)
 
@@ -84,8 +91,9 @@ def get_document(document_id: str, service: Service) -> DocumentFull:
 
 
 @router.delete("/documents/{document_id}", status_code=204, dependencies=[Admin], tags=["documents"])
-def delete_document(document_id: str, service: Service) -> Response:
+def delete_document(document_id: str, service: Service, request: Request) -> Response:
     service.delete(document_id)
+    metrics(request).writes.labels("delete").inc()
     return Response(status_code=204)
 
 
@@ -100,6 +108,21 @@ def readyz(service: Service) -> dict[str, object]:
     """The model and the index are loaded (503 until then)."""
     return {"status": "ready", "documents": len(service.documents()), "sentences": len(service.vectors),
             "model": service.embedder.name}
+
+
+@router.get("/metrics", tags=["health"], response_class=PlainTextResponse)
+def prometheus(service: Service, request: Request) -> PlainTextResponse:
+    """Prometheus metrics: requests and latency per route and status, answers and abstentions,
+    document writes, index size."""
+    m = metrics(request)
+    m.sentences.set(len(service.vectors))
+    m.documents.set(service.store.count_documents())
+    return PlainTextResponse(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def metrics(request: Request) -> Metrics:
+    found: Metrics = request.app.state.metrics
+    return found
 
 
 def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:

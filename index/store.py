@@ -261,6 +261,10 @@ class Store:
         with self.lock:
             return lexical.document_frequencies(self._conn, words)
 
+    def count_documents(self) -> int:
+        with self.lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
     def count_sentences(self) -> int:
         with self.lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0])
