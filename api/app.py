@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app = FastAPI(title="Article QA", version="0.1.0", lifespan=lifespan,
                   description="Extractive question answering over news articles.")
     app.state.settings = settings
-    app.state.service = None
+    app.state.service = service  # an injected service is usable even without the lifespan
     app.state.metrics = observability.Metrics()
     errors.install(app)
     app.include_router(routes.router)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.deps import Admin, Service
 from api.observability import Metrics
 from api.schemas import (
+    DOCUMENT_ID,
     AskRequest,
     AskResponse,
     BatchRequest,
@@ -59,7 +61,7 @@ def list_feedback(service: Service, limit: int = Query(100, ge=1, le=1000)) -> l
 
 
 @router.post("/documents", status_code=201, response_model=DocumentCreated, dependencies=[Admin],
-             tags=["documents"])
+             tags=["documents"], responses={200: {"model": DocumentCreated, "description": "Already stored as is"}})
 def add_document(body: DocumentIn, service: Service, response: Response, request: Request) -> DocumentCreated:
     """Add an article. Re-posting identical content answers 200; other content under an existing id is 409."""
     result = service.put(_input(body), replace_existing=False)
@@ -69,8 +71,10 @@ def add_document(body: DocumentIn, service: Service, response: Response, request
     return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)
 
 
-@router.put("/documents/{document_id}", response_model=DocumentCreated, dependencies=[Admin], tags=["documents"])
-def replace_document(document_id: str, body: DocumentIn, service: Service, response: Response,
+@router.put("/documents/{document_id}", response_model=DocumentCreated, dependencies=[Admin], tags=["documents"],
+            responses={201: {"model": DocumentCreated, "description": "Created"}})
+def replace_document(document_id: Annotated[str, Path(max_length=200, pattern=DOCUMENT_ID)], body: DocumentIn,
+                     service: Service, response: Response,
                      request: Request) -> DocumentCreated:
     """Create or replace the article with this id (201 when created, 200 when replaced)."""
     result = service.put(_input(body, document_id))

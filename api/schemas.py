@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_QUESTION = 2000
+# Stated in the schema so that clients (and schemathesis) know what the service will accept.
+# White space as both Python (str.split) and JavaScript (\s) understand it, so both agree.
+SPACE = r"\s\x1c-\x1f\x85\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+SOME_TEXT = rf"[^{SPACE}]"
+DOCUMENT_ID = rf"^[^{SPACE}/\\\x00-\x1f\x7f]([^/\\\x00-\x1f\x7f]*[^{SPACE}/\\\x00-\x1f\x7f])?$"
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(..., min_length=1, max_length=MAX_QUESTION, examples=["what did Brokenshire say?"])
+    question: str = Field(..., min_length=1, max_length=MAX_QUESTION, pattern=SOME_TEXT,
+                          examples=["what did Brokenshire say?"])
     document_id: str | None = Field(None, max_length=200, description="Search only this article.")
     top_k: int = Field(3, ge=1, le=50, description="How many passages to return.")
     conversation_id: str | None = Field(None, max_length=100, description="Continue this conversation.")
@@ -40,12 +46,12 @@ class AskResponse(BaseModel):
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(None, min_length=1, max_length=200)
+    id: str | None = Field(None, min_length=1, max_length=200, pattern=DOCUMENT_ID)
     title: str | None = Field(None, max_length=1000)
-    text: str = Field(..., min_length=1)
+    text: str = Field(..., min_length=1, pattern=SOME_TEXT)
     url: str | None = Field(None, max_length=2000)
     metadata: dict[str, Any] = Field(default_factory=dict)
-    format: str = Field("txt", description="txt, md, html or json: how to clean `text`.")
+    format: Literal["txt", "md", "html", "json"] = Field("txt", description="How to clean `text`.")
 
 
 class DocumentCreated(BaseModel):
@@ -91,7 +97,10 @@ class BatchResponse(BaseModel):
 
 
 class FeedbackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Feedback must say what it is about: a conversation, or the question itself.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "anyOf": [{"required": [key], "properties": {key: {"type": "string"}}}
+                  for key in ("conversation_id", "question")]})
 
     helpful: bool
     conversation_id: str | None = Field(None, max_length=100)

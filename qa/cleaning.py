@@ -57,8 +57,9 @@ def clean_text(raw: str, title: str | None = None) -> Cleaned:
     if title is None and paragraphs and _looks_like_headline(paragraphs[0]):
         title = paragraphs[0]
     title = _SPACES.sub(" ", title or "").strip()
-    # A headline repeated as the body's first paragraph(s) is page furniture, not content.
-    while paragraphs and title and paragraphs[0] == title:
+    # A headline repeated as the body's first paragraph(s) is page furniture, not content,
+    # unless it is all there is.
+    while len(paragraphs) > 1 and title and paragraphs[0] == title:
         paragraphs.pop(0)
     text = "\n\n".join(paragraphs)
     if not text.strip():

@@ -55,9 +55,15 @@ def test_oversized_body_gets_413(settings: Settings, service: QAService) -> None
 
 
 def test_bad_document_gets_4xx(client: TestClient, admin: dict[str, str]) -> None:
-    _is_error(client.post("/documents", json={"text": "   "}, headers=admin), 422, "bad_input")
-    _is_error(client.post("/documents", json={"text": "x", "format": "pdf"}, headers=admin), 422, "bad_input")
-    _is_error(client.post("/documents", json={"id": "a/b", "text": "x"}, headers=admin), 422, "bad_input")
+    # Rules the schema states are validation errors; rules about content are bad_input.
+    _is_error(client.post("/documents", json={"text": "   "}, headers=admin), 422, "validation_error")
+    _is_error(client.post("/documents", json={"text": "x", "format": "pdf"}, headers=admin), 422,
+              "validation_error")
+    _is_error(client.post("/documents", json={"id": "a/b", "text": "x"}, headers=admin), 422, "validation_error")
+    _is_error(client.post("/documents", json={"text": "not json", "format": "json"}, headers=admin), 422,
+              "bad_input")
+    _is_error(client.post("/documents", json={"text": "<script>x()</script>", "format": "html"}, headers=admin),
+              422, "bad_input")
     _is_error(client.post("/documents", json={"text": 3}, headers=admin), 422, "validation_error")
 
 

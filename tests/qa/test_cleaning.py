@@ -41,3 +41,8 @@ def test_markdown_and_json() -> None:
 def test_bad_documents_raise_bad_input(raw: str, fmt: str) -> None:
     with pytest.raises(BadInput):
         clean_document(raw, fmt)
+
+
+def test_a_lone_headline_like_line_is_kept_as_text() -> None:
+    c = clean_document("Breaking: storm hits coast")
+    assert c.text == "Breaking: storm hits coast" and c.title == "Breaking: storm hits coast"
