@@ -38,13 +38,18 @@ def main() -> int:
     ap.add_argument("--unanswerable", type=Path, default=ROOT / "bench" / "data" / "unanswerable.jsonl")
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/qa-bench-data"))
     ap.add_argument("--fake", action="store_true")
+    ap.add_argument("--split", type=int, default=500, help="questions before this are reported, after it held out")
     args = ap.parse_args()
     service = open_service(args)
     service.settings.abstain_threshold = float("-inf")  # see every score; the name rule still applies
     questions = load(args.questions)
-    held_out, reported = top_scores(service, questions[500:]), top_scores(service, questions[:500])
+    if len(questions) <= args.split:
+        print(f"need more than {args.split} questions to hold some out", file=sys.stderr)
+        return 2
+    held_out = top_scores(service, questions[args.split:])
+    reported = top_scores(service, questions[: args.split])
     negatives = top_scores(service, load(args.unanswerable))
-    answered = np.array([s for s, ok in held_out if ok])
+    answered = np.array([s for s, ok in held_out if ok] or [float("nan")])
     print(f"{'percentile':>10} {'threshold':>9} {'answered (1-500)':>16} {'abstained (unanswerable)':>24}")
     for pct in (1, 2, 3, 5):
         th = float(np.percentile(answered, pct))

@@ -1,0 +1,63 @@
+"""Smoke tests: each benchmark script runs end to end on a tiny input (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from api.app import create_app
+from index.embedder import FakeEmbedder
+from qa.service import QAService
+from qa.settings import Settings
+from tests.conftest import ROOT, SEEDS
+
+
+def _tiny(tmp: Path) -> tuple[Path, Path]:
+    corpus, questions = tmp / "corpus.jsonl", tmp / "questions.jsonl"
+    corpus.write_text(json.dumps({"id": "t", "title": "Tiny", "text": "The mill closed in 1870. It burned."}) + "\n")
+    rows = [{"id": f"q{i}", "question": "When did the mill close?", "gold": ["The mill closed in 1870."]}
+            for i in range(12)]
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return corpus, questions
+
+
+def _run(*args: str) -> str:
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+def test_quality_and_latency_benches_run(tmp_path: Path) -> None:
+    corpus, questions = _tiny(tmp_path)
+    common = ["--corpus", str(corpus), "--questions", str(questions), "--data-dir", str(tmp_path / "d"), "--fake"]
+    quality = _run("bench/quality.py", *common, "--limit", "12", "--unanswerable", str(questions))
+    assert "full pipeline" in quality and "without dense" in quality
+    assert "bare model call" in _run("bench/latency.py", *common, "--limit", "5")
+    assert "percentile" in _run("bench/calibrate.py", *common, "--split", "6")
+
+
+def test_load_bench_runs_against_a_live_server(tmp_path: Path) -> None:
+    _, questions = _tiny(tmp_path)
+    settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake")
+    service = QAService.open(settings, FakeEmbedder())
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, service), port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        out = _run("bench/load.py", "--url", f"http://127.0.0.1:{port}", "--clients", "4", "--seconds", "2",
+                   "--max-requests", "40", "--questions", str(questions))
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        service.close()
+    figures = json.loads(out)
+    assert figures["errors"] == 0 and figures["requests"] > 0 and figures["p50_ms"] > 0
