@@ -271,29 +271,26 @@ class Store:
 
     def iter_vectors(self, dim: int, batch: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (ids, vectors) in batches, for rebuilding the vector index."""
-        last = -1
-        while True:
-            with self.lock:
-                rows = self._conn.execute(
-                    "SELECT id, vector FROM sentences WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
-                ).fetchall()
-            if not rows:
-                return
+        for rows in self._pages("vector", batch):
             ids = np.array([r[0] for r in rows], dtype=np.int64)
-            vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
-            yield ids, vectors
-            last = int(ids[-1])
+            yield ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
 
     def iter_embed_texts(self, batch: int = 512) -> Iterator[tuple[list[int], list[str]]]:
+        """Yield (ids, texts to embed) in batches, for re-embedding under another model."""
+        for rows in self._pages("embed_text", batch):
+            yield [r[0] for r in rows], [r[1] for r in rows]
+
+    def _pages(self, column: str, batch: int) -> Iterator[list[tuple[Any, ...]]]:
+        # Keyset pagination, taking the lock per page so writers are not held up for the whole scan.
         last = -1
         while True:
             with self.lock:
                 rows = self._conn.execute(
-                    "SELECT id, embed_text FROM sentences WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                    f"SELECT id, {column} FROM sentences WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
                 ).fetchall()
             if not rows:
                 return
-            yield [r[0] for r in rows], [r[1] for r in rows]
+            yield rows
             last = rows[-1][0]
 
 

@@ -127,3 +127,14 @@ def test_repeated_questions_are_cached_until_a_document_changes(service: QAServi
     assert service.answer_cache.hits == 1
     follow = service.ask("What did he say?", conversation_id=first.conversation_id)
     assert follow.passages  # follow-ups bypass the cache
+
+
+def test_another_model_re_embeds_every_stored_sentence(settings: Settings, service: QAService) -> None:
+    service.put(DOC)
+    count = service.store.count_sentences()
+    service.close()
+    other = QAService.open(settings, FakeEmbedder(dim=64))
+    assert other.vectors.dim == 64 and len(other.vectors) == count
+    assert other.store.get_meta("vector_model") == "fake-hash-64"
+    assert other.ask("When did the harbour open?", "d1").passages[0].text == "The harbour opened in 1990."
+    other.close()
