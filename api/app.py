@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api import chat, errors, observability, routes, widget
+from api import access, chat, errors, observability, routes, widget
 from api.limits import BodyLimit
 from qa.service import QAService
 from qa.settings import Settings
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.state.settings = settings
     app.state.service = service  # an injected service is usable even without the lifespan
     app.state.metrics = observability.Metrics()
+    app.state.limiter = access.RateLimiter.parse(settings.rate_limit)
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(chat.router)

@@ -13,16 +13,18 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from api.access import Reader
 from api.deps import Service
-from api.schemas import ChatMessage, ChatRequest
+from api.schemas import ChatMessage, ChatRequest, ErrorResponse
 from qa.errors import BadInput
 from qa.service import AskResult, QAService
 
-router = APIRouter(tags=["bots"])
+router = APIRouter(tags=["bots"], responses={
+    code: {"model": ErrorResponse} for code in (401, 403, 404, 413, 422, 429, 503)})
 ABSTAIN_REPLY = "I couldn't find the answer to that in the articles. Try rephrasing, or name who or what you mean."
 
 
-@router.post("/v1/chat/completions", response_model=None)
+@router.post("/v1/chat/completions", response_model=None, dependencies=[Reader])
 def chat_completions(body: ChatRequest, service: Service) -> dict[str, Any] | StreamingResponse:
     question, history = _conversation(body.messages)
     document_id = body.model if service.store.has_document(body.model) else None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from api.access import Reader
 from api.deps import Admin, Service
 from api.observability import Metrics
 from api.schemas import (
@@ -30,11 +31,11 @@ from index.store import StoredDocument
 from qa.ingestion import DocumentInput
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 503)}
+    code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 429, 503)}
 router = APIRouter(responses=ERRORS)
 
 
-@router.post("/ask", response_model=AskResponse, tags=["questions"])
+@router.post("/ask", response_model=AskResponse, tags=["questions"], dependencies=[Reader])
 def ask(body: AskRequest, service: Service, request: Request) -> AskResponse:
     """Answer a question with the best sentence of the articles, or `answer: null` when they do not answer it."""
     result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id)
@@ -42,13 +43,14 @@ def ask(body: AskRequest, service: Service, request: Request) -> AskResponse:
     return AskResponse.model_validate(asdict(result))
 
 
-@router.post("/ask/batch", response_model=BatchResponse, tags=["questions"])
+@router.post("/ask/batch", response_model=BatchResponse, tags=["questions"], dependencies=[Reader])
 def ask_batch(body: BatchRequest, service: Service, request: Request) -> BatchResponse:
     """Many questions in one call (at most 32), answered in order."""
     return BatchResponse(results=[ask(q, service, request) for q in body.questions])
 
 
-@router.post("/feedback", status_code=201, response_model=FeedbackCreated, tags=["feedback"])
+@router.post("/feedback", status_code=201, response_model=FeedbackCreated, tags=["feedback"],
+             dependencies=[Reader])
 def feedback(body: FeedbackIn, service: Service) -> FeedbackCreated:
     """Whether an answer helped, for the people running the service to review."""
     return FeedbackCreated(id=service.record_feedback(Feedback(**body.model_dump())))

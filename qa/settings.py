@@ -31,8 +31,15 @@ class Settings(BaseSettings):
         "0.94 is the 1st percentile of answerable questions' scores in bench/calibrate.py.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed to call the API from a browser.")
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Comma-separated read keys; when set, /ask and the bot endpoints "
+        "need one (or a request from a QA_CORS_ORIGINS page).")
+    rate_limit: str | None = Field(
+        None, pattern=r"^\d+/(second|minute|hour)$", description='Requests per key or client, e.g. "60/minute".')
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Peer addresses whose X-Forwarded-For is believed.")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "api_keys", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         # A comma-separated string from the environment, or a list when built in code.

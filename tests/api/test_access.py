@@ -1,0 +1,60 @@
+import pytest
+from fastapi.testclient import TestClient
+
+from api.access import RateLimiter
+from api.app import create_app
+from qa.service import QAService
+from qa.settings import Settings
+
+ASK = {"question": "what did Brokenshire say?"}
+
+
+def _client(settings: Settings, service: QAService, **changes: object) -> TestClient:
+    return TestClient(create_app(Settings(**{**settings.model_dump(), **changes}), service))
+
+
+def test_read_keys_when_configured(settings: Settings, service: QAService) -> None:
+    with _client(settings, service, api_keys="k1,k2", cors_origins="https://news.example") as c:
+        assert c.post("/ask", json=ASK).status_code == 401
+        assert c.post("/ask", json=ASK, headers={"Authorization": "Bearer nope"}).status_code == 403
+        assert c.post("/ask", json=ASK, headers={"Authorization": "Bearer k2"}).status_code == 200
+        # The widget on an allowed page needs no key.
+        assert c.post("/ask", json=ASK, headers={"Origin": "https://news.example"}).status_code == 200
+        assert c.post("/ask", json=ASK, headers={"Origin": "https://evil.example"}).status_code == 401
+        chat = {"messages": [{"role": "user", "content": "hi"}]}
+        assert c.post("/v1/chat/completions", json=chat).status_code == 401
+        assert c.get("/healthz").status_code == 200  # health stays open
+
+
+def test_rate_limit_answers_429_with_retry_after(settings: Settings, service: QAService) -> None:
+    with _client(settings, service, rate_limit="3/minute") as c:
+        codes = [c.post("/ask", json=ASK).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        limited = c.post("/ask", json=ASK)
+        assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60
+        assert limited.json()["error"]["code"] == "rate_limited"
+        # Another key is another budget.
+        assert c.post("/ask", json=ASK, headers={"Authorization": "Bearer someone"}).status_code == 200
+
+
+def test_forwarded_for_only_from_trusted_proxies(settings: Settings, service: QAService) -> None:
+    with _client(settings, service, rate_limit="1/minute") as c:
+        assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "1.1.1.1"}).status_code == 200
+        # Spoofing another address does not buy a new budget from an untrusted peer.
+        assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "2.2.2.2"}).status_code == 429
+    with _client(settings, service, rate_limit="1/minute", trusted_proxies="testclient") as c:
+        assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "1.1.1.1"}).status_code == 200
+        assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "2.2.2.2"}).status_code == 200
+        assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "2.2.2.2"}).status_code == 429
+
+
+def test_limiter_window_slides() -> None:
+    limiter = RateLimiter(2, 10.0)
+    assert limiter.retry_after("a", 0.0) == 0 and limiter.retry_after("a", 1.0) == 0
+    assert limiter.retry_after("a", 2.0) == pytest.approx(8.0)
+    assert limiter.retry_after("a", 10.5) == 0  # the first hit left the window
+
+
+def test_bad_rate_limit_setting_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        Settings(rate_limit="lots")
