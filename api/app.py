@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.concurrency import run_in_threadpool
 
 from api import access, chat, errors, observability, routes, widget
 from api.limits import BodyLimit
 from qa.service import QAService
 from qa.settings import Settings
+
+log = logging.getLogger("api")
 
 
 def create_app(settings: Settings | None = None, service: QAService | None = None) -> FastAPI:
@@ -22,19 +25,26 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         observability.configure_logging()
-        owned = service is None
-        app.state.service = service or await run_in_threadpool(QAService.open, settings)
+        if service is not None:
+            yield
+            return
+        # Load in the background: /healthz answers at once, /readyz says 503 until the model is
+        # loaded and the index verified (or rebuilt).
+        loader = threading.Thread(target=_load, args=(app, settings), name="qa-loader", daemon=True)
+        loader.start()
         try:
             yield
         finally:
-            if owned:
+            loader.join()
+            if app.state.service is not None:
                 app.state.service.close()
-            app.state.service = None
+                app.state.service = None
 
     app = FastAPI(title="Article QA", version="0.1.0", lifespan=lifespan,
                   description="Extractive question answering over news articles.")
     app.state.settings = settings
     app.state.service = service  # an injected service is usable even without the lifespan
+    app.state.load_error = None
     app.state.metrics = observability.Metrics()
     app.state.limiter = access.RateLimiter.parse(settings.rate_limit)
     errors.install(app)
@@ -46,3 +56,12 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(observability.RequestContext, metrics=app.state.metrics)
     return app
+
+
+def _load(app: FastAPI, settings: Settings) -> None:
+    try:
+        app.state.service = QAService.open(settings)
+        log.info("ready: model and index loaded")
+    except Exception as exc:  # the process stays up so /readyz can say so; details go to the log
+        app.state.load_error = type(exc).__name__
+        log.exception("could not load the model and index")

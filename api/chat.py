@@ -24,7 +24,9 @@ router = APIRouter(tags=["bots"], responses={
 ABSTAIN_REPLY = "I couldn't find the answer to that in the articles. Try rephrasing, or name who or what you mean."
 
 
-@router.post("/v1/chat/completions", response_model=None, dependencies=[Reader])
+@router.post("/v1/chat/completions", response_model=None, dependencies=[Reader], responses={200: {
+    "description": "A chat completion; with `stream: true`, server-sent chunks ending in `data: [DONE]`.",
+    "content": {"application/json": {}, "text/event-stream": {}}}})
 def chat_completions(body: ChatRequest, service: Service) -> dict[str, Any] | StreamingResponse:
     question, history = _conversation(body.messages)
     document_id = body.model if service.store.has_document(body.model) else None

@@ -23,6 +23,8 @@ def get_settings(request: Request) -> Settings:
 def get_service(request: Request) -> QAService:
     service: QAService | None = getattr(request.app.state, "service", None)
     if service is None:
+        if getattr(request.app.state, "load_error", None):
+            raise NotReady("the service could not load its model or index; see the server log")
         raise NotReady("the model and index are still loading; retry shortly")
     return service
 

@@ -39,7 +39,7 @@ def error_response(status: int, code: str, message: str, details: list[dict[str,
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     for kind, (status, code) in STATUS_CODES.items():
         if isinstance(exc, kind):
-            if status >= 500:
+            if status >= 500 and not isinstance(exc, NotReady):  # NotReady's text is ours to show
                 log.error("%s: %s", code, exc)
                 return error_response(status, code, "the service could not complete the request")
             return error_response(status, code, str(exc))

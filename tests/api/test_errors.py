@@ -70,3 +70,33 @@ def test_bad_document_gets_4xx(client: TestClient, admin: dict[str, str]) -> Non
 def test_unknown_route_and_method(client: TestClient) -> None:
     _is_error(client.get("/nope"), 404, "not_found")
     _is_error(client.get("/ask"), 405, "method_not_allowed")
+
+
+def _wait_ready(c: TestClient) -> int:
+    import time
+
+    for _ in range(200):
+        status = c.get("/readyz").status_code
+        if status != 503:
+            return status
+        time.sleep(0.05)
+    return 503
+
+
+def test_loading_happens_in_the_background(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as c:  # no injected service: the lifespan loads one
+        assert c.get("/healthz").status_code == 200
+        assert _wait_ready(c) == 200
+        assert c.post("/ask", json={"question": "what did Brokenshire say?"}).status_code == 200
+
+
+def test_a_store_that_cannot_load_keeps_readyz_503(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.database_path.write_bytes(b"not a database" * 1000)
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/healthz").status_code == 200
+        assert _wait_ready(c) == 503
+        r = c.get("/readyz")
+        _is_error(r, 503, "not_ready")
+        assert "could not load" in r.json()["error"]["message"] and "sqlite" not in r.text.lower()
+        _is_error(c.post("/ask", json={"question": "hello?"}), 503, "not_ready")
