@@ -112,7 +112,7 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", tags=["health"])
 def readyz(service: Service) -> dict[str, object]:
     """The model and the index are loaded (503 until then)."""
-    return {"status": "ready", "documents": len(service.documents()), "sentences": len(service.vectors),
+    return {"status": "ready", "documents": service.store.count_documents(), "sentences": len(service.vectors),
             "model": service.embedder.name}
 
 

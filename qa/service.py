@@ -162,11 +162,12 @@ class QAService:
     def _answer(self, text: str, resolved: str, document_id: str | None, top_k: int,
                 previous: conversation.Turn | None) -> tuple[Passage | None, list[Passage]]:
         query_vector = self.embedder.encode([resolved])[0]
+        asked = question.parse(text)
         # One consistent view of the store while the answer is put together: a concurrent
         # replace or delete must not remove a sentence between finding it and quoting it.
         with self.store.lock:
-            ranked = self._rank(text, resolved, query_vector, document_id, previous)
-            return self._decide(text, ranked, document_id, top_k)
+            ranked = self._rank(asked, resolved, query_vector, document_id, previous)
+            return self._decide(asked, ranked, document_id, top_k)
 
     def _checked(self, text: str, document_id: str | None) -> str:
         text = " ".join(text.split())
@@ -176,11 +177,12 @@ class QAService:
             self.store.get_document(document_id)  # raises DocumentNotFound
         return text
 
-    def _rank(self, text: str, resolved: str, query_vector: np.ndarray, document_id: str | None,
+    def _rank(self, asked: question.Question, resolved: str, query_vector: np.ndarray, document_id: str | None,
               previous: conversation.Turn | None) -> list[retrieval.Candidate]:
         # Words come from what was asked; the referents a follow-up brought in count as names, so a
         # sentence that says "he" next to one naming him is not beaten by the previous answer.
-        q = replace(question.parse(text), names=question.parse(resolved).names)
+        names = question.parse(resolved).names if resolved != asked.text else asked.names
+        q = replace(asked, names=names)
         candidates = retrieval.gather(self.store, self.vectors, query_vector, resolved,
                                       CANDIDATE_DEPTH, document_id)
         focus = None
@@ -188,9 +190,8 @@ class QAService:
             focus = (previous.document_id, previous.sentence_index)
         return reranking.rerank(q, candidates, self.weights, self._idf(q), focus)
 
-    def _decide(self, text: str, ranked: list[retrieval.Candidate], document_id: str | None,
+    def _decide(self, asked: question.Question, ranked: list[retrieval.Candidate], document_id: str | None,
                 top_k: int) -> tuple[Passage | None, list[Passage]]:
-        asked = question.parse(text)
         missing = answers.missing_names(self.store, asked, document_id)
         answered = answers.should_answer(ranked[0] if ranked else None, missing, asked,
                                          self.settings.abstain_threshold)
