@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import access, chat, errors, observability, routes, widget
 from api.limits import BodyLimit
+from qa.errors import StoreUnavailable
 from qa.service import QAService
 from qa.settings import Settings
 
@@ -30,11 +31,13 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             return
         # Load in the background: /healthz answers at once, /readyz says 503 until the model is
         # loaded and the index verified (or rebuilt).
-        loader = threading.Thread(target=_load, args=(app, settings), name="qa-loader", daemon=True)
+        stop = threading.Event()
+        loader = threading.Thread(target=_load, args=(app, settings, stop), name="qa-loader", daemon=True)
         loader.start()
         try:
             yield
         finally:
+            stop.set()
             loader.join()
             if app.state.service is not None:
                 app.state.service.close()
@@ -58,10 +61,20 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     return app
 
 
-def _load(app: FastAPI, settings: Settings) -> None:
-    try:
-        app.state.service = QAService.open(settings)
-        log.info("ready: model and index loaded")
-    except Exception as exc:  # the process stays up so /readyz can say so; details go to the log
-        app.state.load_error = type(exc).__name__
-        log.exception("could not load the model and index")
+def _load(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            app.state.service = QAService.open(settings)
+            app.state.load_error = None
+            log.info("ready: model and index loaded")
+            return
+        except StoreUnavailable as exc:  # a database server that is down may come back: keep trying
+            app.state.load_error = type(exc).__name__
+            log.warning("database unavailable (%s); retrying in %.0f s", exc, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, 30.0)
+        except Exception as exc:  # the process stays up so /readyz can say so; details go to the log
+            app.state.load_error = type(exc).__name__
+            log.exception("could not load the model and index")
+            return

@@ -11,7 +11,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.observability import request_id
-from qa.errors import BadInput, Conflict, CorruptFile, DocumentNotFound, EmbedderUnavailable, NotReady, StoreError
+from qa.errors import (
+    BadInput,
+    Conflict,
+    CorruptFile,
+    DocumentNotFound,
+    EmbedderUnavailable,
+    NotReady,
+    StoreError,
+    StoreUnavailable,
+)
 
 log = logging.getLogger("api")
 
@@ -22,6 +31,7 @@ STATUS_CODES: dict[type[Exception], tuple[int, str]] = {
     NotReady: (503, "not_ready"),
     EmbedderUnavailable: (503, "not_ready"),
     CorruptFile: (500, "storage_error"),
+    StoreUnavailable: (503, "unavailable"),
 }
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",

@@ -59,7 +59,7 @@ def feedback(body: FeedbackIn, service: Service) -> FeedbackCreated:
 @router.get("/feedback", dependencies=[Admin], tags=["feedback"])
 def list_feedback(service: Service, limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, object]]:
     """The most recent feedback, newest first (admin)."""
-    return service.feedback.recent(limit)
+    return service.store.recent_feedback(limit)
 
 
 @router.post("/documents", status_code=201, response_model=DocumentCreated, dependencies=[Admin],

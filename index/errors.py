@@ -17,3 +17,7 @@ class CorruptFile(StoreError):
 
 class EmbedderUnavailable(StoreError):
     """The configured embedding model could not be loaded."""
+
+
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached (a network database only)."""

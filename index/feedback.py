@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from index.store import Store
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY, created_at REAL NOT NULL, helpful INTEGER NOT NULL,
-    conversation_id TEXT, question TEXT, answer TEXT, document_id TEXT, comment TEXT, extra TEXT NOT NULL
-);
-"""
+FIELDS = ("id", "created_at", "helpful", "conversation_id", "question", "answer", "document_id", "comment")
 
 
 @dataclass(frozen=True)
@@ -27,26 +18,11 @@ class Feedback:
     comment: str | None = None
     extra: dict[str, Any] | None = None
 
+    def values(self) -> tuple[object, ...]:
+        """The columns after id and created_at, in table order (`extra` as JSON by the caller)."""
+        return (bool(self.helpful), self.conversation_id, self.question, self.answer, self.document_id,
+                self.comment)
 
-class FeedbackLog:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        with store.lock:
-            store.connection.executescript(SCHEMA)
 
-    def add(self, item: Feedback) -> int:
-        with self._store.lock:
-            cur = self._store.connection.execute(
-                "INSERT INTO feedback(created_at, helpful, conversation_id, question, answer, document_id, comment,"
-                " extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), int(item.helpful), item.conversation_id, item.question, item.answer,
-                 item.document_id, item.comment, json.dumps(item.extra or {})))
-        return int(cur.lastrowid or 0)
-
-    def recent(self, limit: int = 100) -> list[dict[str, Any]]:
-        with self._store.lock:
-            rows = self._store.connection.execute(
-                "SELECT id, created_at, helpful, conversation_id, question, answer, document_id, comment "
-                "FROM feedback ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        keys = ("id", "created_at", "helpful", "conversation_id", "question", "answer", "document_id", "comment")
-        return [dict(zip(keys, r, strict=True)) | {"helpful": bool(r[2])} for r in rows]
+def as_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(FIELDS, row, strict=True)) | {"helpful": bool(row[2])}

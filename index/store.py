@@ -19,6 +19,7 @@ import numpy as np
 
 from index import lexical
 from index.errors import CorruptFile, DocumentNotFound
+from index.feedback import FIELDS, Feedback, as_dict
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,6 +34,10 @@ CREATE TABLE IF NOT EXISTS sentences (
 );
 CREATE INDEX IF NOT EXISTS sentences_by_document ON sentences(document_id, position);
 CREATE VIRTUAL TABLE IF NOT EXISTS postings USING fts5(body, tokenize = 'porter unicode61');
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY, created_at REAL NOT NULL, helpful INTEGER NOT NULL,
+    conversation_id TEXT, question TEXT, answer TEXT, document_id TEXT, comment TEXT, extra TEXT NOT NULL
+);
 """
 
 
@@ -181,6 +186,13 @@ class Store:
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn)
 
+    def add_feedback(self, item: Feedback) -> int:
+        with self.lock:
+            cur = self._conn.execute(
+                f"INSERT INTO feedback({', '.join(FIELDS[1:])}, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), *item.values(), json.dumps(item.extra or {})))
+        return int(cur.lastrowid or 0)
+
     # --- reads ------------------------------------------------------------------------------
     def get_document(self, document_id: str) -> StoredDocument:
         with self.lock:
@@ -260,6 +272,24 @@ class Store:
     def document_frequencies(self, words: list[str]) -> tuple[dict[str, int], int]:
         with self.lock:
             return lexical.document_frequencies(self._conn, words)
+
+    def recent_feedback(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self._conn.execute(
+                f"SELECT {', '.join(FIELDS)} FROM feedback ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [as_dict(r) for r in rows]
+
+    def export_document(self, document_id: str) -> tuple[NewDocument, np.ndarray]:
+        """A stored document as it was put, with its vectors: for copying into another backend."""
+        doc = self.get_document(document_id)
+        with self.lock:
+            rows = self._conn.execute(
+                'SELECT start, "end", text, index_text, embed_text, vector FROM sentences '
+                "WHERE document_id = ? ORDER BY position", (document_id,)).fetchall()
+        new = NewDocument(id=doc.id, title=doc.title, text=doc.text, checksum=doc.checksum,
+                          sentences=[NewSentence(*r[:5]) for r in rows], url=doc.url, metadata=doc.metadata)
+        vectors = [np.frombuffer(r[5], dtype=np.float32) for r in rows]
+        return new, np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
 
     def count_documents(self) -> int:
         with self.lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
@@ -28,14 +29,30 @@ def set_threads(threads: int) -> None:
         faiss.omp_set_num_threads(threads)
 
 
+@dataclass(frozen=True)
+class Approximation:
+    """When exact search gets too slow: above `threshold` vectors the index becomes an inverted file
+    (IVF, about 4·√n lists) and a search visits `nprobe` lists. 0 = always exact. The figures
+    behind the defaults are in the README ("Scale") and come from bench/scale.py."""
+
+    threshold: int = 100_000
+    nprobe: int = 64
+
+
 class VectorIndex:
-    def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
+    def __init__(self, dim: int, index: faiss.Index | None = None,
+                 approximation: Approximation = Approximation()) -> None:
         self.dim = dim
+        self.approximation = approximation
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
+
+    @property
+    def approximate(self) -> bool:
+        return faiss.try_extract_index_ivf(self._index) is not None
 
     def add(self, ids: list[int] | np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
@@ -44,6 +61,9 @@ class VectorIndex:
             self._index.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
             )
+            limit = self.approximation.threshold
+            if 0 < limit < self._index.ntotal and isinstance(self._index, faiss.IndexIDMap2):
+                self._index = _inverted(*_contents(self._index), self.approximation.nprobe)
 
     def remove(self, ids: list[int]) -> None:
         if ids:
@@ -51,9 +71,11 @@ class VectorIndex:
                 self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]  # stubs list only the C++ overload
 
     def search(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]:
-        """Best-first (id, cosine) pairs; `only` restricts the search to those ids."""
+        """Best-first (id, cosine) pairs; `only` restricts the search to those ids, exactly."""
         if len(self) == 0 or k <= 0 or (only is not None and not only):
             return []
+        if only is not None and self.approximate:
+            return self._exact(query, k, only)
         params = None
         if only is not None:
             selector = faiss.IDSelectorBatch(np.asarray(only, dtype=np.int64))
@@ -62,6 +84,17 @@ class VectorIndex:
         with self._lock:
             scores, ids = self._index.search(q, min(k, len(self)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=False) if i >= 0]
+
+    def _exact(self, query: np.ndarray, k: int, only: list[int]) -> list[tuple[int, float]]:
+        # A few hundred ids (one article): score them directly, as an IVF probe could miss them.
+        scores = []
+        with self._lock:
+            for i in only:
+                try:
+                    scores.append((int(i), float(np.dot(self._index.reconstruct(int(i)), query))))
+                except RuntimeError:  # not in the index (removed meanwhile)
+                    continue
+        return sorted(scores, key=lambda p: p[1], reverse=True)[:k]
 
     def save(self, directory: Path, model: str, generation: int) -> None:
         with self._lock:
@@ -74,7 +107,8 @@ class VectorIndex:
         atomic_write(directory / MANIFEST_FILE, json.dumps(manifest, indent=2).encode())
 
     @classmethod
-    def load(cls, directory: Path, model: str, dim: int, generation: int) -> VectorIndex:
+    def load(cls, directory: Path, model: str, dim: int, generation: int,
+             approximation: Approximation = Approximation()) -> VectorIndex:
         manifest = _read_manifest(directory / MANIFEST_FILE)
         expected = {"model": model, "dim": dim, "generation": generation}
         for key, value in expected.items():
@@ -86,7 +120,10 @@ class VectorIndex:
         index = faiss.deserialize_index(np.fromfile(path, dtype=np.uint8))
         if index.ntotal != manifest.get("count") or index.d != dim:
             raise CorruptFile(f"{path} holds {index.ntotal} vectors, manifest says {manifest.get('count')}")
-        return cls(dim, index)
+        ivf = faiss.try_extract_index_ivf(index)
+        if ivf is not None:
+            ivf.nprobe = approximation.nprobe
+        return cls(dim, index, approximation)
 
 
 def _read_manifest(path: Path) -> dict[str, object]:
@@ -99,3 +136,24 @@ def _read_manifest(path: Path) -> dict[str, object]:
     if not isinstance(data, dict):
         raise CorruptFile(f"{path} is not a manifest")
     return data
+
+
+def _contents(index: faiss.IndexIDMap2) -> tuple[np.ndarray, np.ndarray]:
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    return ids, index.index.reconstruct_n(0, index.ntotal)
+
+
+def _inverted(ids: np.ndarray, vectors: np.ndarray, nprobe: int) -> faiss.Index:
+    """An IVF index over the given vectors. Trained on at most 64 vectors per list (FAISS's
+    k-means gains little from more), with a hash map from id to entry so that removal and
+    exact scoring of chosen ids stay possible."""
+    nlist = max(16, int(4 * np.sqrt(len(ids))))
+    index = faiss.index_factory(vectors.shape[1], f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
+    ivf = faiss.extract_index_ivf(index)
+    sample = vectors[np.random.default_rng(0).permutation(len(vectors))[: 64 * nlist]]
+    index.train(np.ascontiguousarray(sample))
+    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]  # missing from the stubs
+    ivf.nprobe = nprobe
+    index.add_with_ids(np.ascontiguousarray(vectors), ids)
+    return index
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.store import Store
+from index.storage import Storage
 from qa.question import Question
 from qa.reranking import answer_span
 from qa.retrieval import Candidate
@@ -23,7 +23,7 @@ class Passage:
     highlight: tuple[int, int] | None = None  # the answering phrase within `text`, when one stands out
 
 
-def to_passage(store: Store, c: Candidate, expects: str = "other") -> Passage:
+def to_passage(store: Storage, c: Candidate, expects: str = "other") -> Passage:
     first, last = c.window[0], c.window[-1]
     s = c.sentence
     return Passage(text=s.text, score=round(c.score, 4), document_id=s.document_id,
@@ -32,7 +32,7 @@ def to_passage(store: Store, c: Candidate, expects: str = "other") -> Passage:
                    highlight=answer_span(expects, s.text))
 
 
-def missing_names(store: Store, question: Question, document_id: str | None) -> list[str]:
+def missing_names(store: Storage, question: Question, document_id: str | None) -> list[str]:
     """Names in the question that the searched articles never mention: a question about
     someone or something absent cannot be answered from them."""
     return [name for name in question.names if not store.mentions(name, document_id)]

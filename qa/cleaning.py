@@ -27,6 +27,8 @@ BOILERPLATE = [
         r"^(please )?enable javascript",
     )
 ]
+# Control characters are never article text, and PostgreSQL cannot store NUL at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANKS = re.compile(r"\n\s*\n+")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u200b]+")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -53,10 +55,10 @@ def clean_document(raw: str, fmt: str = "txt", title: str | None = None) -> Clea
 
 
 def clean_text(raw: str, title: str | None = None) -> Cleaned:
-    paragraphs = _paragraphs(raw)
+    paragraphs = _paragraphs(_CONTROL.sub("", raw))
     if title is None and paragraphs and _looks_like_headline(paragraphs[0]):
         title = paragraphs[0]
-    title = _SPACES.sub(" ", title or "").strip()
+    title = _SPACES.sub(" ", _CONTROL.sub("", title or "")).strip()
     # A headline repeated as the body's first paragraph(s) is page furniture, not content,
     # unless it is all there is.
     while len(paragraphs) > 1 and title and paragraphs[0] == title:

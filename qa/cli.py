@@ -1,4 +1,4 @@
-"""The `qa` command: serve, ask, ingest, documents."""
+"""The `qa` command: serve, ask, ingest, documents, migrate."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ EXAMPLES = {
            '  qa ask "Who is the mayor?" --document 000_faad21c899ddfd9f --json',
     "ingest": "examples:\n  qa ingest seeds/\n  qa ingest article.html notes.md story.json",
     "documents": "examples:\n  qa documents\n  qa documents --json",
+    "migrate": "examples:\n  qa migrate --to postgresql://qa:secret@db.example.com/qa\n"
+               "  QA_DATA_DIR=/srv/qa/data QA_DATABASE_URL=postgresql://qa@db/qa qa migrate",
 }
 
 
@@ -50,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("documents", help="list stored documents", epilog=EXAMPLES["documents"],
                           formatter_class=fmt)
     docs.add_argument("--json", action="store_true")
+
+    migrate = sub.add_parser("migrate", help="copy the SQLite + FAISS data in QA_DATA_DIR into PostgreSQL",
+                             epilog=EXAMPLES["migrate"], formatter_class=fmt)
+    migrate.add_argument("--to", help="target postgresql:// URL (default QA_DATABASE_URL)")
     return parser
 
 
@@ -59,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(settings, args)
+        if args.command == "migrate":
+            return _migrate(settings, args)
         from qa.service import QAService  # heavy: loads the model; not needed for --help
 
         service = QAService.open(settings)
@@ -77,6 +85,26 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # By import string, so this layer never imports the API layer above it.
     uvicorn.run("api.app:create_app", factory=True, host=args.host or settings.host,
                 port=args.port or settings.port, log_level="info")
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from index.postgres import PostgresStore
+    from index.store import Store
+    from qa.migration import migrate
+
+    url = args.to or (settings.database_url.get_secret_value() if settings.database_url else None)
+    if not url or not url.startswith(("postgresql://", "postgres://")):
+        raise QAError("give the target with --to postgresql://... or QA_DATABASE_URL")
+    if not settings.database_path.exists():
+        raise QAError(f"no embedded database at {settings.database_path} (set QA_DATA_DIR)")
+    source = Store(settings.database_path)
+    try:
+        report = migrate(source, lambda dim: PostgresStore(url, dim),
+                         lambda doc_id: print(f"copied {doc_id}", file=sys.stderr))
+    finally:
+        source.close()
+    print(f"{report.copied} copied, {report.unchanged} unchanged, {report.feedback} feedback items")
     return 0
 
 

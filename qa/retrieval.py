@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.store import Store, StoredSentence
-from index.vectors import VectorIndex
+from index.storage import Storage, VectorSearch
+from index.store import StoredSentence
 
 RRF_K = 60  # the usual constant from Cormack et al. (2009): damps the head of each ranking
 
@@ -26,7 +26,7 @@ class Candidate:
 
 
 def gather(
-    store: Store, vectors: VectorIndex, query: np.ndarray, text: str, depth: int, document_id: str | None
+    store: Storage, vectors: VectorSearch, query: np.ndarray, text: str, depth: int, document_id: str | None
 ) -> list[Candidate]:
     only = store.sentence_ids(document_id) if document_id is not None else None
     dense = vectors.search(query, depth, only)
@@ -42,7 +42,7 @@ def gather(
     return _materialise(store, by_id)
 
 
-def _fill_missing_dense(by_id: dict[int, dict[str, float]], vectors: VectorIndex, query: np.ndarray,
+def _fill_missing_dense(by_id: dict[int, dict[str, float]], vectors: VectorSearch, query: np.ndarray,
                         ids: list[int]) -> None:
     # A lexical-only hit still deserves its true cosine, not zero, for the reranker.
     missing = [sid for sid in ids if "dense" not in by_id[sid]]
@@ -50,7 +50,7 @@ def _fill_missing_dense(by_id: dict[int, dict[str, float]], vectors: VectorIndex
         by_id[sid]["dense"] = score
 
 
-def _materialise(store: Store, by_id: dict[int, dict[str, float]]) -> list[Candidate]:
+def _materialise(store: Storage, by_id: dict[int, dict[str, float]]) -> list[Candidate]:
     sentences = store.sentences(list(by_id))
     titles = store.titles(list({s.document_id for s in sentences.values()})) if sentences else {}
     windows = store.windows(list(sentences.values()))

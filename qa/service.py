@@ -13,9 +13,10 @@ import numpy as np
 
 from index.embedder import Embedder, load_embedder
 from index.errors import CorruptFile
-from index.feedback import Feedback, FeedbackLog
+from index.feedback import Feedback
+from index.storage import Storage, VectorSearch
 from index.store import NewDocument, Store, StoredDocument
-from index.vectors import VectorIndex, set_threads
+from index.vectors import Approximation, VectorIndex, set_threads
 from qa import answers, cache, conversation, question, reranking, retrieval
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
@@ -45,19 +46,17 @@ class PutResult:
 class QAService:
     settings: Settings
     embedder: Embedder
-    store: Store
-    vectors: VectorIndex
+    store: Storage
+    vectors: VectorSearch
     segmenter: Segmenter = field(default_factory=Segmenter)
     weights: reranking.Weights = field(default_factory=reranking.Weights)
     conversations: conversation.Conversations = field(init=False)
-    feedback: FeedbackLog = field(init=False)
     answer_cache: cache.AnswerCache[tuple[Passage | None, list[Passage]]] = field(init=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.conversations = conversation.Conversations(
             self.settings.conversation_ttl_seconds, self.settings.max_conversations)
-        self.feedback = FeedbackLog(self.store)
         self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -66,9 +65,8 @@ class QAService:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         embedder = embedder or load_embedder(settings.embedder, settings.model, settings.threads,
                                              settings.data_dir / "models")
-        store = Store(settings.database_path)
         set_threads(1)  # searches are one query at a time
-        vectors = _load_vectors(store, embedder, settings.data_dir)
+        store, vectors = _open_storage(settings, embedder)
         service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors)
         service._seed_once()
         return service
@@ -130,7 +128,7 @@ class QAService:
     def record_feedback(self, item: Feedback) -> int:
         if item.conversation_id is None and item.question is None:
             raise BadInput("feedback needs a conversation_id or the question it is about")
-        return self.feedback.add(item)
+        return self.store.add_feedback(item)
 
     def _save_vectors(self) -> None:
         self.vectors.save(self.settings.data_dir, self.embedder.name, self.store.generation())
@@ -203,20 +201,41 @@ class QAService:
         return {t: math.log(1 + total / (1 + counts[w])) for t, w in zip(q.terms, q.words, strict=True)}
 
 
-def _load_vectors(store: Store, embedder: Embedder, directory: Path) -> VectorIndex:
+def _open_storage(settings: Settings, embedder: Embedder) -> tuple[Storage, VectorSearch]:
+    if settings.database_url is not None:
+        from index.postgres import PostgresStore, PostgresVectors  # psycopg only when configured
+
+        pg = PostgresStore(settings.database_url.get_secret_value(), embedder.dim)
+        if pg.get_meta("vector_model") != embedder.name:
+            _reembed(pg, embedder)
+        return pg, PostgresVectors(pg)
+    store = Store(settings.database_path)
+    approximation = Approximation(settings.ann_threshold, settings.ann_nprobe)
+    return store, _load_vectors(store, embedder, settings.data_dir, approximation)
+
+
+def _reembed(store: Storage, embedder: Embedder, index: VectorIndex | None = None) -> None:
+    """Vectors from another model are useless: embed every stored sentence again."""
+    if store.count_sentences():
+        log.warning("re-embedding the stored sentences with %s", embedder.name)
+    for sentence_ids, texts in store.iter_embed_texts():
+        matrix = embedder.encode(texts)
+        store.replace_vectors(sentence_ids, matrix)
+        if index is not None:
+            index.add(sentence_ids, matrix)
+    store.set_meta("vector_model", embedder.name)
+
+
+def _load_vectors(store: Store, embedder: Embedder, directory: Path, approximation: Approximation) -> VectorIndex:
     try:
-        return VectorIndex.load(directory, embedder.name, embedder.dim, store.generation())
+        return VectorIndex.load(directory, embedder.name, embedder.dim, store.generation(), approximation)
     except CorruptFile as exc:
         log.warning("rebuilding the vector index from the stored sentences: %s", exc)
-    index = VectorIndex(embedder.dim)
+    index = VectorIndex(embedder.dim, approximation=approximation)
     if store.get_meta("vector_model") == embedder.name:
         for ids, matrix in store.iter_vectors(embedder.dim):
             index.add(ids, matrix)
     else:
-        for sentence_ids, texts in store.iter_embed_texts():
-            matrix = embedder.encode(texts)
-            store.replace_vectors(sentence_ids, matrix)
-            index.add(sentence_ids, matrix)
-        store.set_meta("vector_model", embedder.name)
+        _reembed(store, embedder, index)
     index.save(directory, embedder.name, store.generation())
     return index

@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QA_", env_file=None, extra="ignore")
 
+    database_url: SecretStr | None = Field(
+        None, description="postgresql://... to keep everything in PostgreSQL with pgvector, shared by any "
+        "number of API processes; unset = SQLite and a FAISS file in the data folder.")
     data_dir: Path = Field(Path("./data"), description="Where the database and vector index persist.")
     seeds_dir: Path = Field(Path("./seeds"), description="Articles ingested on the first start.")
     admin_key: SecretStr | None = Field(None, description="Bearer key for write endpoints; unset = 403.")
@@ -20,6 +23,10 @@ class Settings(BaseSettings):
         "sentence-transformers", description="Encoder backend: PyTorch; the same model on ONNX Runtime "
         "(exported once into the data folder; `onnx-int8` also quantised); or a deterministic fake for tests.")
     threads: int = Field(2, ge=0, description="Torch/FAISS threads for one query (0 = library default).")
+    ann_threshold: int = Field(
+        100_000, ge=0, description="Above this many sentences the FAISS index turns approximate (IVF); "
+        "0 = always exact.")
+    ann_nprobe: int = Field(64, ge=1, description="IVF lists a search visits: higher = better recall, slower.")
     host: str = Field("127.0.0.1", description="Address `qa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` binds.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Larger request bodies get 413.")
@@ -44,6 +51,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         # A comma-separated string from the environment, or a list when built in code.
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("QA_DATABASE_URL must start with postgresql://")
+        return value
 
     @property
     def database_path(self) -> Path:

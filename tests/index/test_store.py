@@ -1,10 +1,34 @@
+"""The store contract, run against both backends; SQLite-only behaviour at the end."""
+
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index.errors import CorruptFile, DocumentNotFound
+from index.feedback import Feedback
+from index.postgres import PostgresStore
+from index.storage import Storage
 from index.store import NewDocument, NewSentence, Store
+
+DIM = 4
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Storage]]:
+    """Opens (or re-opens) one store; everything opened is closed afterwards."""
+    opened: list[Storage] = []
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+
+    def _open() -> Storage:
+        store: Storage = PostgresStore(url, DIM) if url else Store(tmp_path / "db.sqlite3")
+        opened.append(store)
+        return store
+
+    yield _open
+    for store in opened:
+        store.close()
 
 
 def _doc(doc_id: str, sentences: list[str]) -> tuple[NewDocument, np.ndarray]:
@@ -14,11 +38,11 @@ def _doc(doc_id: str, sentences: list[str]) -> tuple[NewDocument, np.ndarray]:
         text += s + " "
         pos += len(s) + 1
     return NewDocument(id=doc_id, title=doc_id, text=text, checksum=doc_id, sentences=spans), \
-        np.ones((len(sentences), 4), dtype=np.float32)
+        np.ones((len(sentences), DIM), dtype=np.float32) / 2
 
 
-def test_put_replace_delete_keep_no_stale_rows(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_put_replace_delete_keep_no_stale_rows(open_store: Callable[[], Storage]) -> None:
+    store = open_store()
     removed, added = store.put_document(*_doc("a", ["Cats purr.", "Dogs bark."]))
     assert removed == [] and len(added) == 2
     removed, added2 = store.put_document(*_doc("a", ["Birds sing."]))
@@ -32,16 +56,16 @@ def test_put_replace_delete_keep_no_stale_rows(tmp_path: Path) -> None:
         store.delete_document("a")
 
 
-def test_generation_advances_on_every_write(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_generation_advances_on_every_write(open_store: Callable[[], Storage]) -> None:
+    store = open_store()
     g0 = store.generation()
     store.put_document(*_doc("a", ["One."]))
     store.delete_document("a")
     assert store.generation() == g0 + 2
 
 
-def test_lexical_search_ignores_query_syntax_and_scopes_to_document(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_lexical_search_ignores_query_syntax_and_scopes_to_document(open_store: Callable[[], Storage]) -> None:
+    store = open_store()
     store.put_document(*_doc("a", ["The mayor spoke."]))
     store.put_document(*_doc("b", ["The mayor resigned."]))
     assert len(store.lexical_search('mayor" OR NEAR( * AND', 5)) == 2
@@ -49,8 +73,8 @@ def test_lexical_search_ignores_query_syntax_and_scopes_to_document(tmp_path: Pa
     assert store.mentions("mayor", "a") and not store.mentions("Paris")
 
 
-def test_windows_and_text_slice(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_windows_and_text_slice(open_store: Callable[[], Storage]) -> None:
+    store = open_store()
     _, ids = store.put_document(*_doc("a", ["One.", "Two.", "Three."]))
     middle = store.sentences([ids[1]])[ids[1]]
     first = store.sentences([ids[0]])[ids[0]]
@@ -58,6 +82,28 @@ def test_windows_and_text_slice(tmp_path: Path) -> None:
     assert [s.text for s in windows[middle.id]] == ["One.", "Two.", "Three."]
     assert [s.text for s in windows[first.id]] == ["One.", "Two."]
     assert store.text_slice("a", middle.start, middle.end) == "Two."
+
+
+def test_documents_feedback_and_meta_survive_reopen(open_store: Callable[[], Storage]) -> None:
+    store = open_store()
+    store.put_document(*_doc("a", ["One.", "Two."]))
+    store.set_meta("seeded", "1")
+    store.add_feedback(Feedback(helpful=True, question="q?", extra={"k": 1}))
+    store.close()
+    again = open_store()
+    assert again.get_document("a").sentence_count == 2 and again.get_meta("seeded") == "1"
+    assert [(f["helpful"], f["question"]) for f in again.recent_feedback()] == [(True, "q?")]
+    assert again.count_documents() == 1 and again.count_sentences() == 2
+
+
+def test_lexical_ranking_prefers_rare_words(open_store: Callable[[], Storage]) -> None:
+    store = open_store()
+    _, ids = store.put_document(*_doc("a", ["The council met on Monday.", "The council met again.",
+                                            "The harbour flooded on Monday.", "The council voted."]))
+    ranked = [i for i, _ in store.lexical_search("harbour council", 4)]
+    assert ranked[0] == ids[2]  # "harbour" is rarer than "council"
+    counts, total = store.document_frequencies(["council", "harbour"])
+    assert counts == {"council": 3, "harbour": 1} and total == 4
 
 
 def test_vectors_survive_reopen(tmp_path: Path) -> None:

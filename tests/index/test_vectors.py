@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from index.errors import CorruptFile
-from index.vectors import INDEX_FILE, MANIFEST_FILE, VectorIndex
+from index.vectors import INDEX_FILE, MANIFEST_FILE, Approximation, VectorIndex
 
 
 def _unit(rows: int, dim: int = 8, seed: int = 0) -> np.ndarray:
@@ -58,3 +58,25 @@ def test_load_detects_damaged_files(tmp_path: Path, damage: str) -> None:
         path.unlink()
     with pytest.raises(CorruptFile):
         VectorIndex.load(tmp_path, "m", 8, generation=1)
+
+
+def test_turns_approximate_above_the_threshold_and_stays_correct(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(10, 3010)
+    index = VectorIndex(32, approximation=Approximation(threshold=1000, nprobe=16))
+    index.add(ids[:900], vectors[:900])
+    assert not index.approximate
+    index.add(ids[900:], vectors[900:])
+    assert index.approximate and len(index) == 3000
+    assert all(index.search(vectors[i], 3)[0][0] == ids[i] for i in range(0, 3000, 25))
+    # Restricted to chosen ids (one article), the search is exact whatever the probes visit.
+    only = [int(i) for i in ids[100:140]]
+    exact = sorted(((int(i), float(vectors[i - 10] @ vectors[0])) for i in only), key=lambda p: -p[1])[:5]
+    assert [i for i, _ in index.search(vectors[0], 5, only)] == [i for i, _ in exact]
+    index.remove([int(ids[7])])
+    assert len(index) == 2999 and index.search(vectors[7], 1, [int(ids[7])]) == []
+    index.save(tmp_path, "m", 1)
+    loaded = VectorIndex.load(tmp_path, "m", 32, 1, Approximation(threshold=1000, nprobe=16))
+    assert loaded.approximate and loaded.search(vectors[9], 1)[0][0] == ids[9]

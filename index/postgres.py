@@ -1,0 +1,390 @@
+"""PostgreSQL + pgvector backend, selected by `QA_DATABASE_URL`: documents, sentences, their vectors
+(HNSW index) and full-text postings in one database that any number of API processes share.
+
+Nothing is kept in process memory but a cache of corpus statistics keyed by the generation
+counter, so a document written through one process is answerable through every other at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg.types.json import Jsonb
+
+from index import lexical
+from index.errors import DocumentNotFound, StoreError, StoreUnavailable
+from index.feedback import FIELDS, Feedback, as_dict
+from index.store import NewDocument, StoredDocument, StoredSentence
+
+SCHEMA_LOCK = 0x5141  # advisory lock id: two processes starting together create the schema once
+SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TABLE IF NOT EXISTS qa_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS qa_documents (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, url TEXT, metadata JSONB NOT NULL, text TEXT NOT NULL,
+    checksum TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE IF NOT EXISTS qa_sentences (
+    id BIGSERIAL PRIMARY KEY, document_id TEXT NOT NULL REFERENCES qa_documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, start_offset INTEGER NOT NULL, end_offset INTEGER NOT NULL,
+    text TEXT NOT NULL, index_text TEXT NOT NULL, embed_text TEXT NOT NULL, embedding vector({dim}) NOT NULL,
+    postings tsvector GENERATED ALWAYS AS (to_tsvector('english', index_text)) STORED
+);
+CREATE INDEX IF NOT EXISTS qa_sentences_by_document ON qa_sentences (document_id, position);
+CREATE INDEX IF NOT EXISTS qa_sentences_postings ON qa_sentences USING gin (postings);
+CREATE INDEX IF NOT EXISTS qa_sentences_embedding ON qa_sentences USING hnsw (embedding vector_ip_ops);
+CREATE TABLE IF NOT EXISTS qa_feedback (
+    id BIGSERIAL PRIMARY KEY, created_at DOUBLE PRECISION NOT NULL, helpful BOOLEAN NOT NULL,
+    conversation_id TEXT, question TEXT, answer TEXT, document_id TEXT, comment TEXT, extra JSONB NOT NULL
+);
+"""
+SENTENCE = "id, document_id, position, start_offset, end_offset, text"
+DOCUMENT = ("d.id, d.title, d.url, d.metadata, d.text, d.checksum, d.created_at, d.updated_at, "
+            "(SELECT count(*) FROM qa_sentences s WHERE s.document_id = d.id)")
+# BM25 with every term counted once per sentence (sentences rarely repeat a word): IDF from the
+# postings, length from the sentence's lexeme count. PostgreSQL's own ts_rank has no IDF.
+BM25_K1, BM25_B = 1.2, 0.75
+LEXICAL = f"""
+WITH terms AS (SELECT plainto_tsquery('english', t) AS q FROM unnest(%(terms)s::text[]) AS t),
+weights AS (
+    SELECT q, ln(1 + (%(total)s - df + 0.5) / (df + 0.5)) AS idf
+    FROM (SELECT q, (SELECT count(*) FROM qa_sentences WHERE postings @@ q) AS df
+          FROM terms WHERE numnode(q) > 0) AS counted)
+SELECT s.id, (SELECT sum(w.idf) FROM weights w WHERE s.postings @@ w.q) * {BM25_K1 + 1}
+       / (1 + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(s.postings) / %(avglen)s)) AS score
+FROM qa_sentences s
+WHERE s.postings @@ websearch_to_tsquery('english', %(any)s) {{filter}}
+ORDER BY score DESC, s.id LIMIT %(k)s
+"""
+
+
+class PostgresStore:
+    def __init__(self, url: str, dim: int, ef_search: int = 100, statement_timeout_ms: int = 30000) -> None:
+        self._url, self.dim = url, dim
+        self._options = f"-c hnsw.ef_search={ef_search} -c statement_timeout={statement_timeout_ms}"
+        # One connection per process, serialised by this lock, as with SQLite; processes scale out.
+        self._mutex = threading.RLock()
+        self._conn = self._connect()
+        self._in_snapshot = False
+        self._stats: tuple[int, tuple[int, float]] | None = None
+        self._create_schema()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(self._url, autocommit=True, connect_timeout=10, options=self._options)
+        except psycopg.Error as exc:
+            # The message may hold the host or user, never the password; still, keep it out of replies.
+            raise StoreUnavailable(f"cannot connect to PostgreSQL: {type(exc).__name__}") from exc
+
+    def _create_schema(self) -> None:
+        with self._cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+            try:
+                cur.execute(SCHEMA.format(dim=int(self.dim)).encode())
+                row = cur.execute("SELECT atttypmod FROM pg_attribute WHERE attrelid = 'qa_sentences'::regclass "
+                                  "AND attname = 'embedding'").fetchone()
+            finally:
+                cur.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+        if row is None or row[0] != self.dim:
+            raise StoreError(f"the database holds {row[0] if row else '?'}-dimensional vectors; the model "
+                             f"gives {self.dim}: use another database or the model it was built with")
+
+    @contextmanager
+    def _cursor(self, transaction: bool = False) -> Iterator[psycopg.Cursor[Any]]:
+        with self._mutex:
+            if self._conn.closed or self._conn.broken:
+                self._conn = self._connect()
+            try:
+                with self._conn.transaction() if transaction else _nothing(), self._conn.cursor() as cur:
+                    yield cur
+            except psycopg.OperationalError as exc:
+                raise StoreUnavailable(f"PostgreSQL failed: {type(exc).__name__}") from exc
+
+    @property
+    def lock(self) -> AbstractContextManager[None]:
+        return self._snapshot()
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        # Reads that make up one answer see one snapshot, even while other processes write.
+        with self._mutex:
+            if self._in_snapshot:
+                yield
+                return
+            with self._cursor() as cur:
+                cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            self._in_snapshot = True
+            try:
+                yield
+            finally:
+                self._in_snapshot = False
+                with self._cursor() as cur:
+                    cur.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._mutex:
+            self._conn.close()
+
+    # --- meta -------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self._cursor() as cur:
+            row = cur.execute("SELECT value FROM qa_meta WHERE key = %s", (key,)).fetchone()
+        return str(row[0]) if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._cursor() as cur:
+            cur.execute("INSERT INTO qa_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                        (key, value))
+
+    def generation(self) -> int:
+        return int(self.get_meta("generation", "0") or 0)
+
+    # --- writes -----------------------------------------------------------------------------
+    def put_document(self, doc: NewDocument, vectors: np.ndarray) -> tuple[list[int], list[int]]:
+        now = time.time()
+        with self._cursor(transaction=True) as cur:
+            _lock_document(cur, doc.id)
+            created = cur.execute("SELECT created_at FROM qa_documents WHERE id = %s", (doc.id,)).fetchone()
+            removed = _delete_rows(cur, doc.id)
+            cur.execute("INSERT INTO qa_documents VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                        (doc.id, doc.title, _no_nul(doc.url), _jsonb(doc.metadata), doc.text, doc.checksum,
+                         created[0] if created else now, now))
+            ids = [int(r[0]) for r in cur.execute(
+                "SELECT nextval('qa_sentences_id_seq') FROM generate_series(1, %s)", (len(doc.sentences),))]
+            with cur.copy("COPY qa_sentences (id, document_id, position, start_offset, end_offset, text, "
+                          "index_text, embed_text, embedding) FROM STDIN") as copy:
+                for i, s in enumerate(doc.sentences):
+                    copy.write_row((ids[i], doc.id, i, s.start, s.end, s.text, s.index_text, s.embed_text,
+                                    vector_literal(vectors[i])))
+            _bump_generation(cur)
+        return removed, ids
+
+    def delete_document(self, document_id: str) -> list[int]:
+        with self._cursor(transaction=True) as cur:
+            _lock_document(cur, document_id)
+            if cur.execute("SELECT 1 FROM qa_documents WHERE id = %s", (document_id,)).fetchone() is None:
+                raise DocumentNotFound(document_id)
+            removed = _delete_rows(cur, document_id)
+            _bump_generation(cur)
+        return removed
+
+    def replace_vectors(self, ids: list[int], vectors: np.ndarray) -> None:
+        with self._cursor(transaction=True) as cur:
+            cur.execute("UPDATE qa_sentences s SET embedding = v.e::vector FROM unnest(%s::bigint[], %s::text[]) "
+                        "AS v(id, e) WHERE s.id = v.id", (ids, [vector_literal(v) for v in vectors]))
+            _bump_generation(cur)
+
+    def add_feedback(self, item: Feedback) -> int:
+        with self._cursor() as cur:
+            row = cur.execute(f"INSERT INTO qa_feedback({', '.join(FIELDS[1:])}, extra) VALUES "
+                              "(%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                              (time.time(), *map(_no_nul, item.values()), _jsonb(item.extra or {}))).fetchone()
+        return int(row[0]) if row else 0
+
+    # --- reads ------------------------------------------------------------------------------
+    def get_document(self, document_id: str) -> StoredDocument:
+        with self._cursor() as cur:
+            row = cur.execute(f"SELECT {DOCUMENT} FROM qa_documents d WHERE d.id = %s", (document_id,)).fetchone()
+        if row is None:
+            raise DocumentNotFound(document_id)
+        return StoredDocument(*row)
+
+    def list_documents(self) -> list[StoredDocument]:
+        with self._cursor() as cur:
+            rows = cur.execute(f"SELECT {DOCUMENT} FROM qa_documents d ORDER BY d.created_at, d.id").fetchall()
+        return [StoredDocument(*r) for r in rows]
+
+    def has_document(self, document_id: str) -> bool:
+        with self._cursor() as cur:
+            return cur.execute("SELECT 1 FROM qa_documents WHERE id = %s", (document_id,)).fetchone() is not None
+
+    def sentences(self, ids: list[int]) -> dict[int, StoredSentence]:
+        if not ids:
+            return {}
+        with self._cursor() as cur:
+            rows = cur.execute(f"SELECT {SENTENCE} FROM qa_sentences WHERE id = ANY(%s::bigint[])", (ids,)).fetchall()
+        return {r[0]: StoredSentence(*r) for r in rows}
+
+    def document_sentences(self, document_id: str) -> list[StoredSentence]:
+        with self._cursor() as cur:
+            rows = cur.execute(f"SELECT {SENTENCE} FROM qa_sentences WHERE document_id = %s ORDER BY position",
+                               (document_id,)).fetchall()
+        return [StoredSentence(*r) for r in rows]
+
+    def windows(self, sentences: list[StoredSentence]) -> dict[int, list[StoredSentence]]:
+        """Each sentence with its neighbours by position: ids from several writing processes
+        interleave, so, unlike in SQLite, a neighbour's id need not be id ± 1."""
+        wanted = {(s.document_id, s.position + d) for s in sentences for d in (-1, 0, 1)}
+        with self._cursor() as cur:
+            rows = cur.execute(
+                f"SELECT {', '.join('s.' + c for c in SENTENCE.split(', '))} FROM qa_sentences s "
+                "JOIN unnest(%s::text[], %s::int[]) AS w(doc, pos) ON s.document_id = w.doc AND s.position = w.pos",
+                ([w[0] for w in wanted], [w[1] for w in wanted])).fetchall()
+        found = {(r[1], r[2]): StoredSentence(*r) for r in rows}
+        return {s.id: [found[(s.document_id, p)] for p in (s.position - 1, s.position, s.position + 1)
+                       if (s.document_id, p) in found] for s in sentences}
+
+    def text_slice(self, document_id: str, start: int, end: int) -> str:
+        with self._cursor() as cur:
+            row = cur.execute("SELECT substr(text, %s, %s) FROM qa_documents WHERE id = %s",
+                              (start + 1, end - start, document_id)).fetchone()
+        if row is None:
+            raise DocumentNotFound(document_id)
+        return str(row[0])
+
+    def titles(self, document_ids: list[str]) -> dict[str, str]:
+        with self._cursor() as cur:
+            return dict(cur.execute("SELECT id, title FROM qa_documents WHERE id = ANY(%s::text[])",
+                                    (document_ids,)).fetchall())
+
+    def mentions(self, phrase: str, document_id: str | None = None) -> bool:
+        sql = "SELECT 1 FROM qa_sentences WHERE postings @@ phraseto_tsquery('english', %s)"
+        with self._cursor() as cur:
+            if document_id is None:
+                return cur.execute(sql + " LIMIT 1", (phrase,)).fetchone() is not None
+            return cur.execute(sql + " AND document_id = %s LIMIT 1", (phrase, document_id)).fetchone() is not None
+
+    def sentence_ids(self, document_id: str) -> list[int]:
+        with self._cursor() as cur:
+            return [r[0] for r in cur.execute("SELECT id FROM qa_sentences WHERE document_id = %s", (document_id,))]
+
+    def lexical_search(self, text: str, k: int, document_id: str | None = None) -> list[tuple[int, float]]:
+        terms = lexical.query_terms(text)
+        if not terms:
+            return []
+        total, avglen = self._corpus_stats()
+        args: dict[str, object] = {"terms": terms, "total": total, "avglen": avglen, "any": " or ".join(terms),
+                                   "k": k, "doc": document_id}
+        sql = LEXICAL.format(filter="" if document_id is None else "AND s.document_id = %(doc)s")
+        with self._cursor() as cur:
+            return [(int(r[0]), float(r[1])) for r in cur.execute(sql, args) if r[1] is not None]
+
+    def document_frequencies(self, words: list[str]) -> tuple[dict[str, int], int]:
+        counts = {}
+        with self._cursor() as cur:
+            for word in words:
+                row = cur.execute("SELECT count(*) FROM qa_sentences WHERE postings @@ phraseto_tsquery('english', %s)",
+                                  (word,)).fetchone()
+                counts[word] = int(row[0]) if row else 0
+        return counts, self._corpus_stats()[0]
+
+    def _corpus_stats(self) -> tuple[int, float]:
+        # Sentence count and mean length change only with a write, which bumps the generation.
+        generation = self.generation()
+        if self._stats is None or self._stats[0] != generation:
+            with self._cursor() as cur:
+                row = cur.execute("SELECT count(*), coalesce(avg(length(postings)), 1) FROM qa_sentences").fetchone()
+            self._stats = (generation, (int(row[0]), max(float(row[1]), 1.0)) if row else (0, 1.0))
+        return self._stats[1]
+
+    def count_documents(self) -> int:
+        with self._cursor() as cur:
+            row = cur.execute("SELECT count(*) FROM qa_documents").fetchone()
+        return int(row[0]) if row else 0
+
+    def count_sentences(self) -> int:
+        return self._corpus_stats()[0]
+
+    def iter_embed_texts(self, batch: int = 512) -> Iterator[tuple[list[int], list[str]]]:
+        last = -1
+        while True:
+            with self._cursor() as cur:
+                rows = cur.execute("SELECT id, embed_text FROM qa_sentences WHERE id > %s ORDER BY id LIMIT %s",
+                                   (last, batch)).fetchall()
+            if not rows:
+                return
+            yield [r[0] for r in rows], [r[1] for r in rows]
+            last = rows[-1][0]
+
+    def recent_feedback(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._cursor() as cur:
+            rows = cur.execute(f"SELECT {', '.join(FIELDS)} FROM qa_feedback ORDER BY id DESC LIMIT %s",
+                               (limit,)).fetchall()
+        return [as_dict(r) for r in rows]
+
+    def nearest(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]:
+        """Best-first (id, cosine): the HNSW index over everything, or exactly over `only`
+        (one article's sentences: an approximate scan would filter after the fact and lose hits)."""
+        if k <= 0 or (only is not None and not only):
+            return []
+        q = vector_literal(query)
+        with self._cursor() as cur:
+            if only is None:
+                rows = cur.execute("SELECT id, -(embedding <#> %s::vector) FROM qa_sentences "
+                                   "ORDER BY embedding <#> %s::vector LIMIT %s", (q, q, k)).fetchall()
+            else:
+                rows = cur.execute("SELECT id, -(embedding <#> %s::vector) AS score FROM qa_sentences "
+                                   "WHERE id = ANY(%s::bigint[]) ORDER BY score DESC LIMIT %s", (q, only, k)).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+
+class PostgresVectors:
+    """The vector side of `PostgresStore`: vectors are written with their sentences, in the same
+    transaction, so adding, removing and saving here have nothing left to do."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+
+    def __len__(self) -> int:
+        return self._store.count_sentences()
+
+    def add(self, ids: list[int] | np.ndarray, vectors: np.ndarray) -> None:
+        pass
+
+    def remove(self, ids: list[int]) -> None:
+        pass
+
+    def save(self, directory: object, model: str, generation: int) -> None:
+        pass
+
+    def search(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]:
+        return self._store.nearest(query, k, only)
+
+
+def vector_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32).tolist()) + "]"
+
+
+def _lock_document(cur: psycopg.Cursor[Any], document_id: str) -> None:
+    # Writers of one document id queue up, across processes; others proceed.
+    cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (document_id,))
+
+
+def _delete_rows(cur: psycopg.Cursor[Any], document_id: str) -> list[int]:
+    removed = [int(r[0]) for r in cur.execute(
+        "DELETE FROM qa_sentences WHERE document_id = %s RETURNING id", (document_id,))]
+    cur.execute("DELETE FROM qa_documents WHERE id = %s", (document_id,))
+    return removed
+
+
+def _bump_generation(cur: psycopg.Cursor[Any]) -> None:
+    cur.execute("INSERT INTO qa_meta VALUES ('generation', '1') ON CONFLICT (key) "
+                "DO UPDATE SET value = (qa_meta.value::bigint + 1)::text")
+
+
+def _no_nul(value: object) -> object:
+    # PostgreSQL text cannot hold NUL; article text is cleaned of it upstream, free-form fields here.
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def _jsonb(value: dict[str, Any]) -> Jsonb:
+    return Jsonb(_scrub(value))
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(_no_nul(k)): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return _no_nul(value)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield

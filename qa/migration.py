@@ -1,0 +1,76 @@
+"""`qa migrate`: copy an embedded deployment (SQLite + FAISS) into another backend, PostgreSQL.
+
+Stored vectors are copied as they are, so nothing is embedded again; documents already in the
+target with the same content are skipped, so an interrupted migration can simply be run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.feedback import Feedback
+from index.storage import Storage
+from index.store import Store
+from qa.errors import BadInput
+
+FEEDBACK_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    copied: int
+    unchanged: int
+    feedback: int
+
+
+def migrate(source: Store, open_target: Callable[[int], Storage],
+            progress: Callable[[str], None] = lambda _: None) -> MigrationReport:
+    """`open_target(dim)` opens the target for vectors of `dim` dimensions, known once the
+    first document is read."""
+    documents = source.list_documents()
+    model = source.get_meta("vector_model")
+    if not documents:
+        raise BadInput("the source holds no documents: nothing to migrate")
+    first, vectors = source.export_document(documents[0].id)
+    target = open_target(int(vectors.shape[1]))
+    try:
+        _check_model(target, model)
+        copied = unchanged = 0
+        for doc in documents:
+            if target.has_document(doc.id) and target.get_document(doc.id).checksum == doc.checksum:
+                unchanged += 1
+                continue
+            new, vectors = (first, vectors) if doc.id == first.id else source.export_document(doc.id)
+            target.put_document(new, vectors)
+            copied += 1
+            progress(doc.id)
+        _copy_meta(source, target, model)
+        return MigrationReport(copied, unchanged, _copy_feedback(source, target))
+    finally:
+        target.close()
+
+
+def _check_model(target: Storage, model: str | None) -> None:
+    current = target.get_meta("vector_model")
+    if current is not None and model is not None and current != model and target.count_sentences():
+        raise BadInput(f"the target holds vectors of {current!r}, the source of {model!r}")
+
+
+def _copy_meta(source: Store, target: Storage, model: str | None) -> None:
+    if model is not None:
+        target.set_meta("vector_model", model)
+    if source.get_meta("seeded"):
+        target.set_meta("seeded", "1")  # a seed deleted in the source stays deleted
+
+
+def _copy_feedback(source: Store, target: Storage) -> int:
+    # Only into a target without feedback, so that running the migration twice copies it once.
+    if target.recent_feedback(1):
+        return 0
+    rows = source.recent_feedback(FEEDBACK_LIMIT)[::-1]  # oldest first keeps the order
+    for r in rows:
+        target.add_feedback(Feedback(helpful=r["helpful"], conversation_id=r["conversation_id"],
+                                     question=r["question"], answer=r["answer"], document_id=r["document_id"],
+                                     comment=r["comment"]))
+    return len(rows)

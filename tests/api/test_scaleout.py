@@ -1,0 +1,58 @@
+"""Two `qa serve` processes on one PostgreSQL database: what one is told, the other answers."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.test_server import Server
+
+KEY = {"Authorization": "Bearer readme-key"}
+
+
+def _call(url: str, method: str = "GET", body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/json", **KEY})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture
+def pair(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    servers = []
+    for name in ("a", "b"):
+        srv = Server(tmp_path / name)
+        srv.env.update({"QA_DATABASE_URL": postgres_url, "QA_EMBEDDER": "fake", "QA_SEEDS_DIR": str(tmp_path / "none")})
+        servers.append(srv)
+    for srv in servers:  # started together: both create the schema, once
+        srv.start()
+    yield servers[0], servers[1]
+    for srv in servers:
+        srv.stop()
+
+
+def test_a_document_added_through_one_process_is_answerable_through_the_other(pair: tuple[Server, Server]) -> None:
+    a, b = pair
+    doc = {"id": "harbour", "title": "Harbour", "text": "The old harbour reopened in 1990. Ferries sail daily."}
+    assert _call(a.url + "/documents", "POST", doc)[0] == 201
+    status, body = _call(b.url + "/ask", "POST", {"question": "When did the harbour reopen?",
+                                                  "document_id": "harbour"})
+    assert status == 200 and body["answer"]["text"] == "The old harbour reopened in 1990."
+    # A replacement through b is what a answers from next, even for the question it just cached.
+    changed = {**doc, "text": "The old harbour reopened in 2001. Ferries sail daily."}
+    assert _call(b.url + "/documents/harbour", "PUT", changed)[0] == 200
+    status, body = _call(a.url + "/ask", "POST", {"question": "When did the harbour reopen?",
+                                                  "document_id": "harbour"})
+    assert body["answer"]["text"] == "The old harbour reopened in 2001."
+    assert _call(b.url + "/documents/harbour", "DELETE")[0] == 204
+    assert _call(a.url + "/documents/harbour")[0] == 404

@@ -1,0 +1,89 @@
+"""What only the PostgreSQL backend does: vector search in the database, neighbours by position
+when several writers interleave ids, one snapshot per answer, reconnecting, refusing a mismatch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+
+from index.errors import StoreError, StoreUnavailable
+from index.postgres import PostgresStore, PostgresVectors
+from index.store import NewDocument, NewSentence
+
+DIM = 8
+
+
+def _doc(doc_id: str, texts: list[str], seed: int = 0) -> tuple[NewDocument, np.ndarray]:
+    spans, pos = [], 0
+    for t in texts:
+        spans.append(NewSentence(pos, pos + len(t), t, t, t))
+        pos += len(t) + 1
+    vectors = np.random.default_rng(seed).normal(size=(len(texts), DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return NewDocument(id=doc_id, title=doc_id, text=" ".join(texts), checksum=doc_id, sentences=spans), vectors
+
+
+@pytest.fixture
+def store(postgres_url: str) -> Iterator[PostgresStore]:
+    s = PostgresStore(postgres_url, DIM)
+    yield s
+    s.close()
+
+
+def test_vector_search_finds_each_sentence_first(store: PostgresStore) -> None:
+    doc, vectors = _doc("a", [f"Sentence number {i}." for i in range(40)])
+    _, ids = store.put_document(doc, vectors)
+    index = PostgresVectors(store)
+    assert len(index) == 40
+    for i in (0, 17, 39):
+        best, score = index.search(vectors[i], 5)[0]
+        assert best == ids[i] and score == pytest.approx(1.0, abs=1e-5)
+    only = ids[10:12]
+    assert {i for i, _ in index.search(vectors[0], 5, only)} == set(only)
+    assert index.search(vectors[0], 5, []) == []
+
+
+def test_windows_follow_positions_when_ids_interleave(store: PostgresStore, postgres_url: str) -> None:
+    # Another process taking ids from the same sequence in between: ids are no longer consecutive.
+    with psycopg.connect(postgres_url, autocommit=True) as other:
+        _, a1 = store.put_document(*_doc("a", ["A one."]))
+        other.execute("SELECT nextval('qa_sentences_id_seq')")
+        _, b = store.put_document(*_doc("b", ["B one.", "B two.", "B three."]))
+    middle = store.sentences([b[1]])[b[1]]
+    assert [s.text for s in store.windows([middle])[middle.id]] == ["B one.", "B two.", "B three."]
+    assert a1[0] not in {s.id for s in store.windows([middle])[middle.id]}
+
+
+def test_an_answer_reads_one_snapshot(store: PostgresStore, postgres_url: str) -> None:
+    store.put_document(*_doc("a", ["Kept."]))
+    writer = PostgresStore(postgres_url, DIM)
+    try:
+        with store.lock:
+            before = store.count_documents()
+            writer.put_document(*_doc("b", ["Added meanwhile."]))
+            assert store.count_documents() == before  # the snapshot does not move
+        assert store.count_documents() == before + 1
+    finally:
+        writer.close()
+
+
+def test_reconnects_after_the_connection_drops(store: PostgresStore, postgres_url: str) -> None:
+    store.put_document(*_doc("a", ["Still here."]))
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    with pytest.raises(StoreUnavailable):
+        store.count_documents()  # the request in flight fails cleanly...
+    assert store.count_documents() == 1  # ...and the next one reconnects
+
+
+def test_unreachable_server_and_dimension_mismatch(store: PostgresStore, postgres_url: str,
+                                                   tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailable):
+        PostgresStore(f"postgresql://qa@/qa?host={tmp_path}", DIM)
+    with pytest.raises(StoreError, match="dimensional"):
+        PostgresStore(postgres_url, DIM * 2)

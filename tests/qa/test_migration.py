@@ -1,0 +1,59 @@
+"""`qa migrate`: an embedded deployment copied into PostgreSQL answers the same, and a second run
+copies nothing twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from index.embedder import FakeEmbedder
+from index.feedback import Feedback
+from qa.cli import main
+from qa.ingestion import DocumentInput
+from qa.service import QAService
+from qa.settings import Settings
+from tests.conftest import SEEDS
+
+QUESTIONS = ["What did Brokenshire say?", "How many migrants are in Calais?", "When did the mill close?"]
+
+
+def test_migrate_copies_documents_vectors_and_feedback(tmp_path: Path, postgres_url: str,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    embedded = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, embedder="fake")
+    source = QAService.open(embedded, FakeEmbedder())
+    source.put(_mill())
+    source.record_feedback(Feedback(helpful=False, question="Who?"))
+    before = {q: source.ask(q).answer for q in QUESTIONS}
+    source.close()
+
+    monkeypatch.setenv("QA_DATA_DIR", str(embedded.data_dir))
+    assert main(["migrate", "--to", postgres_url]) == 0
+    assert "2 copied, 0 unchanged, 1 feedback" in capsys.readouterr().out
+    assert main(["migrate", "--to", postgres_url]) == 0
+    assert "0 copied, 2 unchanged, 0 feedback" in capsys.readouterr().out
+
+    target = QAService.open(embedded.model_copy(update={"database_url": SecretStr(postgres_url)}), FakeEmbedder())
+    try:
+        assert {d.id for d in target.documents()} == {"000_faad21c899ddfd9f", "mill"}
+        assert target.store.get_meta("seeded") == "1"  # the seed is not ingested a second time
+        after = {q: target.ask(q).answer for q in QUESTIONS}
+        assert {q: a and a.text for q, a in after.items()} == {q: b and b.text for q, b in before.items()}
+        assert [f["question"] for f in target.store.recent_feedback()] == ["Who?"]
+    finally:
+        target.close()
+
+
+def test_migrate_needs_a_target_and_a_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.delenv("QA_DATABASE_URL", raising=False)
+    assert main(["migrate"]) == 2
+    assert main(["migrate", "--to", "postgresql://qa@/qa"]) == 2
+    assert "no embedded database" in capsys.readouterr().err
+
+
+def _mill() -> DocumentInput:
+    return DocumentInput(text="The mill closed in 1870. Its wheel still turns.", id="mill", title="Mill")
