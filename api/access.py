@@ -56,6 +56,14 @@ def client_address(request: Request, settings: Settings) -> str:
     return peer
 
 
+def client_identity(request: Request, settings: Settings) -> str:
+    """Who is asking, for limits: the read key when one is sent (only its hash is kept), else
+    the client address."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return f"key:{hash(key)}" if key else f"ip:{client_address(request, settings)}"
+
+
 def require_reader(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
     # Read keys are optional (off unless QA_API_KEYS is set), so this reads the header itself
     # rather than declaring a security scheme the schema would then call mandatory.
@@ -73,9 +81,7 @@ def require_reader(request: Request, settings: Annotated[Settings, Depends(get_s
     limiter: RateLimiter | None = request.app.state.limiter
     if limiter is None:
         return
-    # Per key when one is sent (only its hash is kept), otherwise per client address.
-    who = f"key:{hash(key)}" if key else f"ip:{client_address(request, settings)}"
-    wait = limiter.retry_after(who)
+    wait = limiter.retry_after(client_identity(request, settings))
     if wait > 0:
         raise HTTPException(429, "too many requests; retry later", headers={"Retry-After": str(math.ceil(wait))})
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import access, chat, errors, observability, routes, widget
-from api.limits import BodyLimit
+from api.limits import BodyLimit, Deadline
 from qa.errors import StoreUnavailable
 from qa.service import QAService
 from qa.settings import Settings
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"], allow_credentials=False)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Deadline, seconds=settings.request_timeout_seconds)
     app.add_middleware(observability.RequestContext, metrics=app.state.metrics)
     return app
 

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from api.access import Reader
+from api.access import Reader, client_identity
 from api.deps import Service
 from api.schemas import ChatMessage, ChatRequest, ErrorResponse
 from qa.errors import BadInput
@@ -27,10 +27,11 @@ ABSTAIN_REPLY = "I couldn't find the answer to that in the articles. Try rephras
 @router.post("/v1/chat/completions", response_model=None, dependencies=[Reader], responses={200: {
     "description": "A chat completion; with `stream: true`, server-sent chunks ending in `data: [DONE]`.",
     "content": {"application/json": {}, "text/event-stream": {}}}})
-def chat_completions(body: ChatRequest, service: Service) -> dict[str, Any] | StreamingResponse:
+def chat_completions(body: ChatRequest, service: Service, request: Request) -> dict[str, Any] | StreamingResponse:
     question, history = _conversation(body.messages)
     document_id = body.model if service.store.has_document(body.model) else None
-    result = service.ask(question, document_id, top_k=3, history=history)
+    result = service.ask(question, document_id, top_k=3, history=history,
+                         client=client_identity(request, service.settings))
     reply = _reply(service, result)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     if body.stream:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.access import Reader
+from api.access import Reader, client_identity
 from api.deps import Admin, Service
 from api.observability import Metrics
 from api.schemas import (
@@ -38,7 +38,8 @@ router = APIRouter(responses=ERRORS)
 @router.post("/ask", response_model=AskResponse, tags=["questions"], dependencies=[Reader])
 def ask(body: AskRequest, service: Service, request: Request) -> AskResponse:
     """Answer a question with the best sentence of the articles, or `answer: null` when they do not answer it."""
-    result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id)
+    result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id,
+                         client=client_identity(request, service.settings))
     metrics(request).answers.labels("answered" if result.answer else "abstained").inc()
     return AskResponse.model_validate(asdict(result))
 

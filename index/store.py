@@ -20,6 +20,7 @@ import numpy as np
 from index import lexical
 from index.errors import CorruptFile, DocumentNotFound
 from index.feedback import FIELDS, Feedback, as_dict
+from index.seal import Seal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -88,6 +89,12 @@ class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._seal = Seal(path)
+        try:
+            verified = self._seal.open()
+        except CorruptFile:
+            self._seal.close()
+            raise
         # One connection shared across threads, serialised by our own lock.
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.lock = threading.RLock()
@@ -97,10 +104,15 @@ class Store:
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(SCHEMA)
-            if self._conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            # A file whose seal matched is known good; otherwise (first start after a crash) check it all.
+            check = "quick_check" if verified else "integrity_check"
+            if self._conn.execute(f"PRAGMA {check}").fetchone()[0] != "ok":
                 raise CorruptFile(f"database {path} failed its integrity check")
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, CorruptFile) as exc:
             self._conn.close()
+            self._seal.close()
+            if isinstance(exc, CorruptFile):
+                raise
             raise CorruptFile(f"database {path} is unreadable: {exc}") from exc
 
     @property
@@ -109,7 +121,8 @@ class Store:
 
     def close(self) -> None:
         with self.lock:
-            self._conn.close()
+            self._conn.close()  # the last connection checkpoints the WAL into the file
+            self._seal.close()
 
     # --- meta -------------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:

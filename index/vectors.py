@@ -11,6 +11,7 @@ import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -54,6 +55,12 @@ class VectorIndex:
     def approximate(self) -> bool:
         return faiss.try_extract_index_ivf(self._index) is not None
 
+    @property
+    def lists(self) -> int:
+        """Inverted lists of an approximate index; 0 while the index is exact."""
+        ivf = faiss.try_extract_index_ivf(self._index)
+        return int(ivf.nlist) if ivf is not None else 0
+
     def add(self, ids: list[int] | np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
             return
@@ -61,9 +68,22 @@ class VectorIndex:
             self._index.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
             )
-            limit = self.approximation.threshold
-            if 0 < limit < self._index.ntotal and isinstance(self._index, faiss.IndexIDMap2):
-                self._index = _inverted(*_contents(self._index), self.approximation.nprobe)
+            contents = _contents(self._index) if self._outgrown() else None
+        if contents is not None:
+            # Built outside the lock, so searches go on meanwhile. Adds and removes come from one
+            # writer at a time (the service's write lock): nothing changes underneath.
+            rebuilt = _inverted(*contents, self.approximation.nprobe)
+            with self._lock:
+                self._index = rebuilt
+
+    def _outgrown(self) -> bool:
+        """Exact up to the threshold; then inverted lists, about 4·√n of them, rebuilt whenever
+        n has grown fourfold since (lists twice as long as they should be)."""
+        limit, count = self.approximation.threshold, self._index.ntotal
+        if limit <= 0 or count <= limit:
+            return False
+        ivf = faiss.try_extract_index_ivf(self._index)
+        return ivf is None or 4 * np.sqrt(count) >= 2 * ivf.nlist
 
     def remove(self, ids: list[int]) -> None:
         if ids:
@@ -138,9 +158,22 @@ def _read_manifest(path: Path) -> dict[str, object]:
     return data
 
 
-def _contents(index: faiss.IndexIDMap2) -> tuple[np.ndarray, np.ndarray]:
-    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
-    return ids, index.index.reconstruct_n(0, index.ntotal)
+def _contents(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Every (id, vector) in an exact or an IVF-Flat index, copied out."""
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is None:
+        exact: Any = faiss.downcast_index(index)  # an IndexIDMap2 over an IndexFlatIP; stubs say Index
+        return faiss.vector_to_array(exact.id_map).astype(np.int64), exact.index.reconstruct_n(0, exact.ntotal)
+    lists = ivf.invlists
+    assert lists is not None  # an IVF index always has its lists
+    ids, rows = [], []
+    for i in range(ivf.nlist):
+        size = lists.list_size(i)
+        if size:
+            ids.append(faiss.rev_swig_ptr(lists.get_ids(i), size).copy())
+            codes = faiss.rev_swig_ptr(lists.get_codes(i), size * lists.code_size).copy()
+            rows.append(codes.view(np.float32).reshape(size, ivf.d))
+    return np.concatenate(ids).astype(np.int64), np.vstack(rows)
 
 
 def _inverted(ids: np.ndarray, vectors: np.ndarray, nprobe: int) -> faiss.Index:

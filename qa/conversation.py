@@ -7,7 +7,7 @@ import re
 import threading
 import time
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,13 +31,16 @@ class Conversation:
     id: str
     turns: list[Turn] = field(default_factory=list)
     touched: float = 0.0
+    client: str = ""
 
 
 class Conversations:
     def __init__(self, ttl_seconds: float, max_items: int,
-                 clock: Callable[[], float] = time.monotonic, max_turns: int = 20) -> None:
+                 clock: Callable[[], float] = time.monotonic, max_turns: int = 20, per_client: int = 0) -> None:
         self._ttl = ttl_seconds
         self._max = max_items
+        self._per_client = per_client  # 0 = no bound per client
+        self._counts: Counter[str] = Counter()
         self._max_turns = max_turns
         self._clock = clock
         self._items: OrderedDict[str, Conversation] = OrderedDict()
@@ -46,21 +49,31 @@ class Conversations:
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, conversation_id: str | None) -> Conversation:
+    def get(self, conversation_id: str | None, client: str = "") -> Conversation:
         """The live conversation with that id, or a new one (an unknown or expired id starts afresh
-        under a new id, which the caller returns to the client)."""
+        under a new id, which the caller returns to the client). A client that starts more than
+        its share of conversations loses its own oldest, not other readers' ones."""
         now = self._clock()
         with self._lock:
             self._expire(now)
             found = self._items.get(conversation_id) if conversation_id else None
             if found is None:
-                found = Conversation(id=uuid.uuid4().hex)
+                if self._per_client and self._counts[client] >= self._per_client:
+                    self._drop(next(k for k, c in self._items.items() if c.client == client))
+                found = Conversation(id=uuid.uuid4().hex, client=client)
                 self._items[found.id] = found
+                self._counts[client] += 1
             self._items.move_to_end(found.id)
             found.touched = now
             while len(self._items) > self._max:
-                self._items.popitem(last=False)
+                self._drop(next(iter(self._items)))
             return found
+
+    def _drop(self, conversation_id: str) -> None:
+        gone = self._items.pop(conversation_id)
+        self._counts[gone.client] -= 1
+        if self._counts[gone.client] <= 0:
+            del self._counts[gone.client]
 
     def record(self, conversation: Conversation, turn: Turn) -> None:
         with self._lock:
@@ -73,7 +86,7 @@ class Conversations:
             oldest = next(iter(self._items.values()))
             if now - oldest.touched <= self._ttl:
                 return
-            self._items.popitem(last=False)
+            self._drop(oldest.id)
 
 
 def is_follow_up(question: str) -> bool:

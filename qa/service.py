@@ -56,7 +56,8 @@ class QAService:
 
     def __post_init__(self) -> None:
         self.conversations = conversation.Conversations(
-            self.settings.conversation_ttl_seconds, self.settings.max_conversations)
+            self.settings.conversation_ttl_seconds, self.settings.max_conversations,
+            per_client=self.settings.max_conversations_per_client)
         self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -135,11 +136,13 @@ class QAService:
 
     # --- questions --------------------------------------------------------------------------
     def ask(self, text: str, document_id: str | None = None, top_k: int = 3,
-            conversation_id: str | None = None, history: list[tuple[str, str | None]] | None = None) -> AskResult:
+            conversation_id: str | None = None, history: list[tuple[str, str | None]] | None = None,
+            client: str = "") -> AskResult:
         """Answer `text`. Earlier turns come from `conversation_id`, or from `history` (pairs of
-        question and answer text) for stateless clients such as chat-completion bots."""
+        question and answer text) for stateless clients such as chat-completion bots. `client`
+        (a key or address) bounds how many conversations one caller can hold."""
         text = self._checked(text, document_id)
-        convo = self.conversations.get(conversation_id)
+        convo = self.conversations.get(conversation_id, client)
         for past_question, past_answer in history or []:
             self.conversations.record(convo, conversation.Turn(past_question, past_question, past_answer, document_id))
         resolved = conversation.resolve(text, convo.turns)

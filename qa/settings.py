@@ -30,8 +30,13 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `qa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` binds.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Larger request bodies get 413.")
+    request_timeout_seconds: float = Field(
+        30.0, ge=0, description="A response not started by then is answered 503 `timeout` (0 = no deadline).")
     conversation_ttl_seconds: float = Field(1800.0, gt=0, description="Idle time before a conversation expires.")
     max_conversations: int = Field(10000, ge=1, description="Conversations kept; the oldest go first.")
+    max_conversations_per_client: int = Field(
+        100, ge=0, description="Conversations one client (read key, else address) keeps; its oldest go "
+        "first. 0 = no bound.")
     answer_cache_size: int = Field(2048, ge=0, description="Answers kept for repeated questions (0 = off).")
     abstain_threshold: float = Field(
         0.94, description="Answers whose reranker score is below this are withheld (answer: null). "

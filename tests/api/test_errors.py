@@ -51,6 +51,24 @@ def test_writes_are_forbidden_without_a_configured_key(settings: Settings, servi
                   403, "forbidden")
 
 
+def test_a_slow_answer_gets_503_timeout_in_time(settings: Settings, service: QAService,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    def slow_ask(*args: object, **kwargs: object) -> None:
+        time.sleep(1.5)
+
+    monkeypatch.setattr(service, "ask", slow_ask)
+    hasty = settings.model_copy(update={"request_timeout_seconds": 0.3})
+    with TestClient(create_app(hasty, service)) as c:
+        t0 = time.monotonic()
+        r = c.post("/ask", json={"question": "anything?"})
+        assert time.monotonic() - t0 < 1.2
+        _is_error(r, 503, "timeout")
+        assert r.json()["error"]["request_id"] == r.headers["x-request-id"]
+        assert c.get("/healthz").status_code == 200  # quick requests are unaffected
+
+
 def test_oversized_body_gets_413(settings: Settings, service: QAService) -> None:
     small = settings.model_copy(update={"max_body_bytes": 2048})
     with TestClient(create_app(small, service)) as c:

@@ -120,3 +120,35 @@ def test_garbage_database_is_reported(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(CorruptFile):
         Store(path)
+
+
+def test_a_clean_close_seals_the_file_and_a_changed_byte_is_caught(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    store.put_document(*_doc("a", ["One sentence here.", "Another one."]))
+    store.close()
+    seal = path.with_name("db.sqlite3.sha256")
+    assert seal.exists()
+    Store(path).close()  # verified, then sealed again
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit, anywhere: SQLite's own quick check may not notice
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptFile, match="checksum"):
+        Store(path)
+    path.write_bytes(bytes(data[: len(data) // 3]))
+    with pytest.raises(CorruptFile):
+        Store(path)
+
+
+def test_only_the_last_process_to_close_seals(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    first, second = Store(path), Store(path)
+    first.put_document(*_doc("a", ["One."]))
+    first.close()
+    assert not path.with_name("db.sqlite3.sha256").exists()  # the second still writes
+    second.put_document(*_doc("b", ["Two."]))
+    second.close()
+    assert path.with_name("db.sqlite3.sha256").exists()
+    again = Store(path)
+    assert again.count_documents() == 2
+    again.close()

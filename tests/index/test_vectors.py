@@ -80,3 +80,18 @@ def test_turns_approximate_above_the_threshold_and_stays_correct(tmp_path: Path)
     index.save(tmp_path, "m", 1)
     loaded = VectorIndex.load(tmp_path, "m", 32, 1, Approximation(threshold=1000, nprobe=16))
     assert loaded.approximate and loaded.search(vectors[9], 1)[0][0] == ids[9]
+
+
+def test_inverted_lists_are_rebuilt_as_the_index_grows() -> None:
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(4000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex(16, approximation=Approximation(threshold=200, nprobe=8))
+    lists = []
+    for start in range(0, 4000, 100):
+        index.add(np.arange(start, start + 100), vectors[start:start + 100])
+        lists.append(index.lists)
+    assert lists[0] == 0 and lists[2] > 0  # exact, then inverted past the threshold
+    assert lists[-1] >= 2 * lists[2]  # re-planned for the larger size
+    assert len(index) == 4000
+    assert all(index.search(vectors[i], 1)[0][0] == i for i in range(0, 4000, 50))

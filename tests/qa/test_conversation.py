@@ -19,6 +19,16 @@ def test_idle_conversations_expire_and_count_is_bounded() -> None:
     assert len(convos) == 3
 
 
+def test_one_client_cannot_push_out_other_clients_conversations() -> None:
+    convos = Conversations(ttl_seconds=60, max_items=100, per_client=3)
+    reader = convos.get(None, client="ip:10.0.0.1")
+    bot = [convos.get(None, client="key:bot") for _ in range(50)]
+    assert convos.get(reader.id, client="ip:10.0.0.1") is reader
+    assert len(convos) == 4
+    assert convos.get(bot[-1].id, client="key:bot") is bot[-1]
+    assert convos.get(bot[0].id, client="key:bot") is not bot[0]  # its own oldest went first
+
+
 def test_follow_up_brings_in_previous_referent() -> None:
     turns = [Turn("What did the mayor of Calais say?", "What did the mayor of Calais say?",
                   "Last week, Calais mayor Natacha Bouchart appeared before a committee.", "doc")]
