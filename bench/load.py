@@ -56,11 +56,12 @@ async def run(args: argparse.Namespace) -> int:
     limited = sum(status == 429 for _, status in results)
     errors = len(results) - len(ok) - limited
     pct = lambda p: ok[min(len(ok) - 1, int(p * len(ok)))] if ok else float("nan")  # noqa: E731
-    print(json.dumps({"clients": args.clients, "seconds": round(elapsed, 1), "requests": len(results),
-                      "answers_per_s": round(len(ok) / elapsed, 1), "p50_ms": round(pct(0.5), 1),
-                      "p95_ms": round(pct(0.95), 1), "p99_ms": round(pct(0.99), 1),
-                      "mean_ms": round(statistics.fmean(ok), 1) if ok else None,
-                      "rate_limited": limited, "errors": errors}))
+    report = {"clients": args.clients, "seconds": round(elapsed, 1), "requests": len(results),
+              "answers_per_s": round(len(ok) / elapsed, 1), "p50_ms": round(pct(0.5), 1),
+              "p95_ms": round(pct(0.95), 1), "p99_ms": round(pct(0.99), 1),
+              "mean_ms": round(statistics.fmean(ok), 1) if ok else None, "rate_limited": limited, "errors": errors}
+    print(json.dumps(report))
+    getattr(args, "report", []).append(report)  # for bench/throughput.py, which runs this in process
     return 0 if errors == 0 else 1
 
 

@@ -95,7 +95,7 @@ def evaluate(service: QAService, ranker: Ranker, answerable: list[dict], unanswe
 
 def open_service(args: argparse.Namespace) -> QAService:
     # No answer cache: variants re-ask the same questions with other weights.
-    settings = Settings(data_dir=args.data_dir, seeds_dir=ROOT / "seeds", answer_cache_size=0,
+    settings = Settings(data_dir=args.data_dir, seeds_dir=ROOT / "seeds", answer_cache_size=0, encoder_batching=False,
                         embedder="fake" if args.fake else "sentence-transformers")
     service = QAService.open(settings, FakeEmbedder() if args.fake else None)
     for doc in load(args.corpus):

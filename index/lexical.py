@@ -46,7 +46,8 @@ def contains_phrase(conn: sqlite3.Connection, text: str, document_id: str | None
 
 def document_frequencies(conn: sqlite3.Connection, words: list[str]) -> tuple[dict[str, int], int]:
     """How many sentences hold each word (stemmed as the index stems it), and how many there are."""
-    total = int(conn.execute("SELECT COUNT(*) FROM postings").fetchone()[0])
+    # Every sentence has one postings row; counting the sentences' b-tree is ~100x cheaper than FTS5's.
+    total = int(conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0])
     counts = {}
     for word in words:
         terms = query_terms(word, stopwords=False)

@@ -217,18 +217,21 @@ class PostgresStore:
                                (document_id,)).fetchall()
         return [StoredSentence(*r) for r in rows]
 
-    def windows(self, sentences: list[StoredSentence]) -> dict[int, list[StoredSentence]]:
-        """Each sentence with its neighbours by position: ids from several writing processes
-        interleave, so, unlike in SQLite, a neighbour's id need not be id ± 1."""
-        wanted = {(s.document_id, s.position + d) for s in sentences for d in (-1, 0, 1)}
+    def windows_of(self, ids: list[int]) -> dict[int, list[StoredSentence]]:
+        """Each stored sentence among `ids` with its neighbours by position: ids from several
+        writing processes interleave, so, unlike in SQLite, a neighbour's id need not be id ± 1."""
+        if not ids:
+            return {}
         with self._cursor() as cur:
             rows = cur.execute(
-                f"SELECT {', '.join('s.' + c for c in SENTENCE.split(', '))} FROM qa_sentences s "
-                "JOIN unnest(%s::text[], %s::int[]) AS w(doc, pos) ON s.document_id = w.doc AND s.position = w.pos",
-                ([w[0] for w in wanted], [w[1] for w in wanted])).fetchall()
-        found = {(r[1], r[2]): StoredSentence(*r) for r in rows}
-        return {s.id: [found[(s.document_id, p)] for p in (s.position - 1, s.position, s.position + 1)
-                       if (s.document_id, p) in found] for s in sentences}
+                f"SELECT s.id, {', '.join('n.' + c for c in SENTENCE.split(', '))} FROM qa_sentences s "
+                "JOIN qa_sentences n ON n.document_id = s.document_id "
+                "AND n.position BETWEEN s.position - 1 AND s.position + 1 "
+                "WHERE s.id = ANY(%s::bigint[]) ORDER BY s.id, n.position", (ids,)).fetchall()
+        out: dict[int, list[StoredSentence]] = {}
+        for row in rows:
+            out.setdefault(row[0], []).append(StoredSentence(*row[1:]))
+        return out
 
     def text_slice(self, document_id: str, start: int, end: int) -> str:
         with self._cursor() as cur:

@@ -245,13 +245,13 @@ class Store:
                 "WHERE document_id = ? ORDER BY position", (document_id,)).fetchall()
         return [StoredSentence(*r) for r in rows]
 
-    def windows(self, sentences: list[StoredSentence]) -> dict[int, list[StoredSentence]]:
-        """Each sentence with its neighbours, in order, in one query. A document's sentences are
-        inserted in one transaction, so their ids are consecutive: a neighbour is id - 1 or id + 1."""
-        wanted = sorted({i for s in sentences for i in (s.id - 1, s.id, s.id + 1)})
-        found = self.sentences(wanted)
-        return {s.id: [found[i] for i in (s.id - 1, s.id, s.id + 1)
-                       if i in found and found[i].document_id == s.document_id] for s in sentences}
+    def windows_of(self, ids: list[int]) -> dict[int, list[StoredSentence]]:
+        """Each stored sentence among `ids` with its neighbours, in order, in one query. A document's
+        sentences are inserted in one transaction, so their ids are consecutive: a neighbour is
+        id - 1 or id + 1."""
+        found = self.sentences(sorted({i + d for i in ids for d in (-1, 0, 1)}))
+        return {i: [found[j] for j in (i - 1, i, i + 1) if j in found and found[j].document_id == found[i].document_id]
+                for i in ids if i in found}
 
     def text_slice(self, document_id: str, start: int, end: int) -> str:
         with self.lock:

@@ -101,6 +101,9 @@ class VectorIndex:
             selector = faiss.IDSelectorBatch(np.asarray(only, dtype=np.int64))
             params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # stubs lag the SWIG API
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        # OpenMP's thread count is per calling thread: a web server's worker threads would
+        # otherwise search with every core, 5-6x slower for one query (shared/notes).
+        faiss.omp_set_num_threads(1)
         with self._lock:
             scores, ids = self._index.search(q, min(k, len(self)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=False) if i >= 0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa.question import Question, content_terms
 from qa.retrieval import Candidate
@@ -83,6 +84,7 @@ def rerank(question: Question, candidates: list[Candidate], weights: Weights = W
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
+@lru_cache(maxsize=1 << 16)  # the same candidate sentences come back question after question
 def kind_match(expects: str, text: str) -> float:
     if expects == "number":
         # "How many" wants a count; a year alone is not one.

@@ -51,9 +51,9 @@ def _fill_missing_dense(by_id: dict[int, dict[str, float]], vectors: VectorSearc
 
 
 def _materialise(store: Storage, by_id: dict[int, dict[str, float]]) -> list[Candidate]:
-    sentences = store.sentences(list(by_id))
+    windows = store.windows_of(list(by_id))
+    sentences = {sid: next(s for s in window if s.id == sid) for sid, window in windows.items()}
     titles = store.titles(list({s.document_id for s in sentences.values()})) if sentences else {}
-    windows = store.windows(list(sentences.values()))
     out = []
     for sid, sentence in sentences.items():
         scores, window = by_id[sid], windows[sid]

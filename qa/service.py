@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.batching import BatchingEmbedder
 from index.embedder import Embedder, load_embedder
 from index.errors import CorruptFile
 from index.feedback import Feedback
@@ -53,6 +54,8 @@ class QAService:
     conversations: conversation.Conversations = field(init=False)
     answer_cache: cache.AnswerCache[tuple[Passage | None, list[Passage]]] = field(init=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
+    _df_cache: dict[str, int] = field(default_factory=dict)
+    _df_state: tuple[int, int] = (-1, 0)  # (generation, sentence count) the cache belongs to
 
     def __post_init__(self) -> None:
         self.conversations = conversation.Conversations(
@@ -64,8 +67,10 @@ class QAService:
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> QAService:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        embedder = embedder or load_embedder(settings.embedder, settings.model, settings.threads,
-                                             settings.data_dir / "models")
+        if embedder is None:
+            embedder = load_embedder(settings.embedder, settings.model, settings.threads, settings.data_dir / "models")
+            if settings.encoder_batching:
+                embedder = BatchingEmbedder(embedder)
         set_threads(1)  # searches are one query at a time
         store, vectors = _open_storage(settings, embedder)
         service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors)
@@ -73,6 +78,8 @@ class QAService:
         return service
 
     def close(self) -> None:
+        if isinstance(self.embedder, BatchingEmbedder):
+            self.embedder.close()
         self.store.close()
 
     def _seed_once(self) -> None:
@@ -200,8 +207,22 @@ class QAService:
         return (passages[0] if answered and passages else None), passages
 
     def _idf(self, q: question.Question) -> dict[str, float]:
-        counts, total = self.store.document_frequencies(list(q.words))
+        counts, total = self._frequencies(list(q.words))
         return {t: math.log(1 + total / (1 + counts[w])) for t, w in zip(q.terms, q.words, strict=True)}
+
+
+    def _frequencies(self, words: list[str]) -> tuple[dict[str, int], int]:
+        """Sentence counts per word, remembered until the next write: one query per new word,
+        not per question."""
+        generation = self.store.generation()
+        if generation != self._df_state[0] or len(self._df_cache) > 100_000:
+            self._df_cache, self._df_state = {}, (generation, -1)
+        missing = [w for w in words if w not in self._df_cache]
+        if missing or self._df_state[1] < 0:
+            counts, total = self.store.document_frequencies(missing)
+            self._df_cache.update(counts)
+            self._df_state = (generation, total)
+        return {w: self._df_cache[w] for w in words}, self._df_state[1]
 
 
 def _open_storage(settings: Settings, embedder: Embedder) -> tuple[Storage, VectorSearch]:

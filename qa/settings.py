@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     embedder: Literal["sentence-transformers", "onnx", "onnx-int8", "fake"] = Field(
         "sentence-transformers", description="Encoder backend: PyTorch; the same model on ONNX Runtime "
         "(exported once into the data folder; `onnx-int8` also quantised); or a deterministic fake for tests.")
+    encoder_batching: bool = Field(
+        True, description="Embed questions that arrive together in one encoder call (no added wait).")
     threads: int = Field(2, ge=0, description="Torch/FAISS threads for one query (0 = library default).")
     ann_threshold: int = Field(
         100_000, ge=0, description="Above this many sentences the FAISS index turns approximate (IVF); "

@@ -40,9 +40,17 @@ def test_quality_and_latency_benches_run(tmp_path: Path) -> None:
     assert "full pipeline" in quality and "without dense" in quality
     assert "bare model call" in _run("bench/latency.py", *common, "--limit", "5")
     assert "percentile" in _run("bench/calibrate.py", *common, "--split", "6")
+    ingest = _run("bench/ingest.py", "--corpus", str(corpus), "--fake")
+    assert "plain" in ingest and "service put, fake" in ingest
 
 
-def test_load_bench_runs_against_a_live_server(tmp_path: Path) -> None:
+def test_scale_bench_runs_small() -> None:
+    out = _run("bench/scale.py", "--n", "3000", "--dim", "16", "--queries", "20", "--threshold", "1000",
+               "--nprobe", "4", "8")
+    assert "exact (flat)" in out and "nprobe    8" in out and "recall@10" in out
+
+
+def test_load_and_throughput_benches_run_against_a_live_server(tmp_path: Path) -> None:
     _, questions = _tiny(tmp_path)
     settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake")
     service = QAService.open(settings, FakeEmbedder())
@@ -55,6 +63,11 @@ def test_load_bench_runs_against_a_live_server(tmp_path: Path) -> None:
     try:
         out = _run("bench/load.py", "--url", f"http://127.0.0.1:{port}", "--clients", "4", "--seconds", "2",
                    "--max-requests", "40", "--questions", str(questions))
+        corpus, _ = _tiny(tmp_path)
+        throughput = _run("bench/throughput.py", "--url", f"http://127.0.0.1:{port}", "--clients", "4",
+                          "--seconds", "1", "--max-requests", "20", "--questions", str(questions), "--corpus",
+                          str(corpus), "--limit", "12", "--data-dir", str(tmp_path / "plain"), "--fake")
+        assert "plain pipeline" in throughput and "over plain" in throughput
     finally:
         server.should_exit = True
         thread.join(10)

@@ -54,8 +54,8 @@ def test_windows_follow_positions_when_ids_interleave(store: PostgresStore, post
         other.execute("SELECT nextval('qa_sentences_id_seq')")
         _, b = store.put_document(*_doc("b", ["B one.", "B two.", "B three."]))
     middle = store.sentences([b[1]])[b[1]]
-    assert [s.text for s in store.windows([middle])[middle.id]] == ["B one.", "B two.", "B three."]
-    assert a1[0] not in {s.id for s in store.windows([middle])[middle.id]}
+    assert [s.text for s in store.windows_of([middle.id])[middle.id]] == ["B one.", "B two.", "B three."]
+    assert a1[0] not in {s.id for s in store.windows_of([middle.id])[middle.id]}
 
 
 def test_an_answer_reads_one_snapshot(store: PostgresStore, postgres_url: str) -> None:

@@ -78,7 +78,8 @@ def test_windows_and_text_slice(open_store: Callable[[], Storage]) -> None:
     _, ids = store.put_document(*_doc("a", ["One.", "Two.", "Three."]))
     middle = store.sentences([ids[1]])[ids[1]]
     first = store.sentences([ids[0]])[ids[0]]
-    windows = store.windows([middle, first])
+    windows = store.windows_of([middle.id, first.id, 10**9])
+    assert set(windows) == {middle.id, first.id}  # an id that is not stored has no window
     assert [s.text for s in windows[middle.id]] == ["One.", "Two.", "Three."]
     assert [s.text for s in windows[first.id]] == ["One.", "Two."]
     assert store.text_slice("a", middle.start, middle.end) == "Two."
