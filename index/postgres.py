@@ -95,6 +95,10 @@ class PostgresStore:
             raise StoreError(f"the database holds {row[0] if row else '?'}-dimensional vectors; the model "
                              f"gives {self.dim}: use another database or the model it was built with")
 
+    def cursor(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
+        """A cursor on this store's connection (autocommit), for companions such as `index.sessions`."""
+        return self._cursor()
+
     @contextmanager
     def _cursor(self, transaction: bool = False) -> Iterator[psycopg.Cursor[Any]]:
         with self._mutex:

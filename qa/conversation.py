@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 from qa.question import names_in, parse
 
@@ -87,6 +89,40 @@ class Conversations:
             if now - oldest.touched <= self._ttl:
                 return
             self._drop(oldest.id)
+
+
+class SessionStore(Protocol):
+    def get_conversation(self, conversation_id: str) -> tuple[str, float, str] | None: ...
+    def put_conversation(self, conversation_id: str, client: str, touched: float, turns: str) -> None: ...
+    def prune_conversations(self, client: str, keep: int, expired_before: float, max_total: int) -> None: ...
+
+
+class SharedConversations:
+    """The same contract as `Conversations`, kept in the database so that any API process can
+    answer a follow-up (wall-clock time, as processes on several machines share it)."""
+
+    def __init__(self, sessions: SessionStore, ttl_seconds: float, max_items: int, per_client: int = 0,
+                 max_turns: int = 20, clock: Callable[[], float] = time.time) -> None:
+        self._sessions, self._ttl, self._max, self._per_client = sessions, ttl_seconds, max_items, per_client
+        self._max_turns, self._clock = max_turns, clock
+
+    def get(self, conversation_id: str | None, client: str = "") -> Conversation:
+        now = self._clock()
+        row = self._sessions.get_conversation(conversation_id) if conversation_id else None
+        if row is not None and conversation_id and now - row[1] <= self._ttl:
+            return Conversation(id=conversation_id, turns=[Turn(**t) for t in json.loads(row[2])], touched=now,
+                                client=row[0])
+        found = Conversation(id=uuid.uuid4().hex, touched=now, client=client)
+        self._sessions.put_conversation(found.id, client, now, "[]")
+        self._sessions.prune_conversations(client, self._per_client, now - self._ttl, self._max)
+        return found
+
+    def record(self, conversation: Conversation, turn: Turn) -> None:
+        conversation.turns.append(turn)
+        del conversation.turns[: -self._max_turns]
+        conversation.touched = self._clock()
+        self._sessions.put_conversation(conversation.id, conversation.client, conversation.touched,
+                                        json.dumps([asdict(t) for t in conversation.turns]))
 
 
 def is_follow_up(question: str) -> bool:

@@ -51,16 +51,25 @@ class QAService:
     vectors: VectorSearch
     segmenter: Segmenter = field(default_factory=Segmenter)
     weights: reranking.Weights = field(default_factory=reranking.Weights)
-    conversations: conversation.Conversations = field(init=False)
+    conversations: conversation.Conversations | conversation.SharedConversations = field(init=False)
     answer_cache: cache.AnswerCache[tuple[Passage | None, list[Passage]]] = field(init=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
     _df_cache: dict[str, int] = field(default_factory=dict)
     _df_state: tuple[int, int] = (-1, 0)  # (generation, sentence count) the cache belongs to
 
     def __post_init__(self) -> None:
-        self.conversations = conversation.Conversations(
-            self.settings.conversation_ttl_seconds, self.settings.max_conversations,
-            per_client=self.settings.max_conversations_per_client)
+        s = self.settings
+        if s.database_url is not None:  # processes share the database: they share conversations too
+            from index.postgres import PostgresStore
+            from index.sessions import PostgresSessions
+
+            assert isinstance(self.store, PostgresStore)
+            self.conversations = conversation.SharedConversations(
+                PostgresSessions(self.store), s.conversation_ttl_seconds, s.max_conversations,
+                s.max_conversations_per_client)
+        else:
+            self.conversations = conversation.Conversations(
+                s.conversation_ttl_seconds, s.max_conversations, per_client=s.max_conversations_per_client)
         self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
 
     # --- lifecycle --------------------------------------------------------------------------

@@ -48,6 +48,11 @@ def test_a_document_added_through_one_process_is_answerable_through_the_other(pa
     status, body = _call(b.url + "/ask", "POST", {"question": "When did the harbour reopen?",
                                                   "document_id": "harbour"})
     assert status == 200 and body["answer"]["text"] == "The old harbour reopened in 1990."
+    # The follow-up reaches the other process, which knows the conversation: same id, same article.
+    status, follow = _call(a.url + "/ask", "POST", {"question": "What sails there?",
+                                                    "conversation_id": body["conversation_id"]})
+    assert follow["conversation_id"] == body["conversation_id"]
+    assert follow["passages"][0]["document_id"] == "harbour"  # the follow-up stays on its article
     # A replacement through b is what a answers from next, even for the question it just cached.
     changed = {**doc, "text": "The old harbour reopened in 2001. Ferries sail daily."}
     assert _call(b.url + "/documents/harbour", "PUT", changed)[0] == 200

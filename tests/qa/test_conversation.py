@@ -1,4 +1,38 @@
-from qa.conversation import Conversations, Turn, is_follow_up, resolve
+from qa.conversation import Conversations, SharedConversations, Turn, is_follow_up, resolve
+
+
+class DictSessions:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[str, float, str]] = {}
+
+    def get_conversation(self, conversation_id: str) -> tuple[str, float, str] | None:
+        return self.rows.get(conversation_id)
+
+    def put_conversation(self, conversation_id: str, client: str, touched: float, turns: str) -> None:
+        self.rows[conversation_id] = (client, touched, turns)
+
+    def prune_conversations(self, client: str, keep: int, expired_before: float, max_total: int) -> None:
+        self.rows = {k: v for k, v in self.rows.items() if v[1] >= expired_before}
+        mine = sorted((v[1], k) for k, v in self.rows.items() if v[0] == client)
+        for _, k in mine[: max(0, len(mine) - keep)] if keep else []:
+            del self.rows[k]
+
+
+def test_shared_conversations_survive_between_instances_and_expire() -> None:
+    now = [100.0]
+    sessions = DictSessions()
+    one = SharedConversations(sessions, ttl_seconds=10, max_items=100, per_client=2, clock=lambda: now[0])
+    other = SharedConversations(sessions, ttl_seconds=10, max_items=100, per_client=2, clock=lambda: now[0])
+    c = one.get(None, client="ip:1")
+    one.record(c, Turn("Who won?", "Who won?", "Denver won.", "sb50", 3))
+    again = other.get(c.id, client="ip:1")  # another process, same database
+    assert again.id == c.id and again.turns == c.turns
+    for _ in range(3):
+        other.get(None, client="ip:1")
+    assert other.get(c.id, client="ip:1").id != c.id  # pushed out by the client's own newer ones
+    now[0] += 11
+    assert len(sessions.rows) == 2 and other.get(None).id not in {c.id}
+    assert len(sessions.rows) == 1  # the expired ones went when a new one started
 
 
 def test_unknown_id_starts_new_conversation_and_known_id_continues() -> None:
