@@ -23,17 +23,19 @@ class BatchingEmbedder:
         self.name, self.dim = inner.name, inner.dim
         self._max = max_batch
         self._queue: queue.SimpleQueue[tuple[str, Future[np.ndarray]] | None] = queue.SimpleQueue()
+        self._closed = False
         self._worker = threading.Thread(target=self._run, name="qa-encoder", daemon=True)
         self._worker.start()
 
     def encode(self, texts: list[str], batch_size: int = 64) -> Matrix:
-        if len(texts) != 1:  # ingestion batches already; only single questions are coalesced
+        if len(texts) != 1 or self._closed:  # ingestion batches already; after close, no worker waits
             return self.inner.encode(texts, batch_size)
         future: Future[np.ndarray] = Future()
         self._queue.put((texts[0], future))
         return future.result().reshape(1, -1)
 
     def close(self) -> None:
+        self._closed = True
         self._queue.put(None)
         self._worker.join(timeout=5)
 

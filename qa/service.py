@@ -53,6 +53,7 @@ class QAService:
     weights: reranking.Weights = field(default_factory=reranking.Weights)
     conversations: conversation.Conversations | conversation.SharedConversations = field(init=False)
     answer_cache: cache.AnswerCache[tuple[Passage | None, list[Passage]]] = field(init=False)
+    owns_embedder: bool = False  # one this service loaded (and so closes), not one passed in
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
     _df_cache: dict[str, int] = field(default_factory=dict)
     _df_state: tuple[int, int] = (-1, 0)  # (generation, sentence count) the cache belongs to
@@ -76,18 +77,19 @@ class QAService:
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> QAService:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        owns_embedder = embedder is None
         if embedder is None:
             embedder = load_embedder(settings.embedder, settings.model, settings.threads, settings.data_dir / "models")
             if settings.encoder_batching:
                 embedder = BatchingEmbedder(embedder)
         set_threads(1)  # searches are one query at a time
         store, vectors = _open_storage(settings, embedder)
-        service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors)
+        service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors, owns_embedder=owns_embedder)
         service._seed_once()
         return service
 
     def close(self) -> None:
-        if isinstance(self.embedder, BatchingEmbedder):
+        if self.owns_embedder and isinstance(self.embedder, BatchingEmbedder):
             self.embedder.close()
         self.store.close()
 

@@ -28,9 +28,10 @@ def test_shared_conversations_survive_between_instances_and_expire() -> None:
     again = other.get(c.id, client="ip:1")  # another process, same database
     assert again.id == c.id and again.turns == c.turns
     for _ in range(3):
+        now[0] += 0.1
         other.get(None, client="ip:1")
     assert other.get(c.id, client="ip:1").id != c.id  # pushed out by the client's own newer ones
-    now[0] += 11
+    now[0] += 10.15  # all of them idle for longer than the TTL now
     assert len(sessions.rows) == 2 and other.get(None).id not in {c.id}
     assert len(sessions.rows) == 1  # the expired ones went when a new one started
 
