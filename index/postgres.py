@@ -15,53 +15,11 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from psycopg.types.json import Jsonb
 
-from index import lexical
+from index import lexical, pgsql
 from index.errors import DocumentNotFound, StoreError, StoreUnavailable
 from index.feedback import FIELDS, Feedback, as_dict
 from index.store import NewDocument, StoredDocument, StoredSentence
-
-SCHEMA_LOCK = 0x5141  # advisory lock id: two processes starting together create the schema once
-SCHEMA = """
-CREATE EXTENSION IF NOT EXISTS vector;
-CREATE TABLE IF NOT EXISTS qa_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS qa_documents (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, url TEXT, metadata JSONB NOT NULL, text TEXT NOT NULL,
-    checksum TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL
-);
-CREATE TABLE IF NOT EXISTS qa_sentences (
-    id BIGSERIAL PRIMARY KEY, document_id TEXT NOT NULL REFERENCES qa_documents(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL, start_offset INTEGER NOT NULL, end_offset INTEGER NOT NULL,
-    text TEXT NOT NULL, index_text TEXT NOT NULL, embed_text TEXT NOT NULL, embedding vector({dim}) NOT NULL,
-    postings tsvector GENERATED ALWAYS AS (to_tsvector('english', index_text)) STORED
-);
-CREATE INDEX IF NOT EXISTS qa_sentences_by_document ON qa_sentences (document_id, position);
-CREATE INDEX IF NOT EXISTS qa_sentences_postings ON qa_sentences USING gin (postings);
-CREATE INDEX IF NOT EXISTS qa_sentences_embedding ON qa_sentences USING hnsw (embedding vector_ip_ops);
-CREATE TABLE IF NOT EXISTS qa_feedback (
-    id BIGSERIAL PRIMARY KEY, created_at DOUBLE PRECISION NOT NULL, helpful BOOLEAN NOT NULL,
-    conversation_id TEXT, question TEXT, answer TEXT, document_id TEXT, comment TEXT, extra JSONB NOT NULL
-);
-"""
-SENTENCE = "id, document_id, position, start_offset, end_offset, text"
-DOCUMENT = ("d.id, d.title, d.url, d.metadata, d.text, d.checksum, d.created_at, d.updated_at, "
-            "(SELECT count(*) FROM qa_sentences s WHERE s.document_id = d.id)")
-# BM25 with every term counted once per sentence (sentences rarely repeat a word): IDF from the
-# postings, length from the sentence's lexeme count. PostgreSQL's own ts_rank has no IDF.
-BM25_K1, BM25_B = 1.2, 0.75
-LEXICAL = f"""
-WITH terms AS (SELECT plainto_tsquery('english', t) AS q FROM unnest(%(terms)s::text[]) AS t),
-weights AS (
-    SELECT q, ln(1 + (%(total)s - df + 0.5) / (df + 0.5)) AS idf
-    FROM (SELECT q, (SELECT count(*) FROM qa_sentences WHERE postings @@ q) AS df
-          FROM terms WHERE numnode(q) > 0) AS counted)
-SELECT s.id, (SELECT sum(w.idf) FROM weights w WHERE s.postings @@ w.q) * {BM25_K1 + 1}
-       / (1 + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(s.postings) / %(avglen)s)) AS score
-FROM qa_sentences s
-WHERE s.postings @@ websearch_to_tsquery('english', %(any)s) {{filter}}
-ORDER BY score DESC, s.id LIMIT %(k)s
-"""
 
 
 class PostgresStore:
@@ -84,13 +42,13 @@ class PostgresStore:
 
     def _create_schema(self) -> None:
         with self._cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+            cur.execute("SELECT pg_advisory_lock(%s)", (pgsql.SCHEMA_LOCK,))
             try:
-                cur.execute(SCHEMA.format(dim=int(self.dim)).encode())
+                cur.execute(pgsql.SCHEMA.format(dim=int(self.dim)).encode())
                 row = cur.execute("SELECT atttypmod FROM pg_attribute WHERE attrelid = 'qa_sentences'::regclass "
                                   "AND attname = 'embedding'").fetchone()
             finally:
-                cur.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+                cur.execute("SELECT pg_advisory_unlock(%s)", (pgsql.SCHEMA_LOCK,))
         if row is None or row[0] != self.dim:
             raise StoreError(f"the database holds {row[0] if row else '?'}-dimensional vectors; the model "
                              f"gives {self.dim}: use another database or the model it was built with")
@@ -153,11 +111,11 @@ class PostgresStore:
     def put_document(self, doc: NewDocument, vectors: np.ndarray) -> tuple[list[int], list[int]]:
         now = time.time()
         with self._cursor(transaction=True) as cur:
-            _lock_document(cur, doc.id)
+            pgsql.lock_document(cur, doc.id)
             created = cur.execute("SELECT created_at FROM qa_documents WHERE id = %s", (doc.id,)).fetchone()
-            removed = _delete_rows(cur, doc.id)
+            removed = pgsql.delete_rows(cur, doc.id)
             cur.execute("INSERT INTO qa_documents VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                        (doc.id, doc.title, _no_nul(doc.url), _jsonb(doc.metadata), doc.text, doc.checksum,
+                        (doc.id, doc.title, pgsql.no_nul(doc.url), pgsql.jsonb(doc.metadata), doc.text, doc.checksum,
                          created[0] if created else now, now))
             ids = [int(r[0]) for r in cur.execute(
                 "SELECT nextval('qa_sentences_id_seq') FROM generate_series(1, %s)", (len(doc.sentences),))]
@@ -165,43 +123,44 @@ class PostgresStore:
                           "index_text, embed_text, embedding) FROM STDIN") as copy:
                 for i, s in enumerate(doc.sentences):
                     copy.write_row((ids[i], doc.id, i, s.start, s.end, s.text, s.index_text, s.embed_text,
-                                    vector_literal(vectors[i])))
-            _bump_generation(cur)
+                                    pgsql.vector_literal(vectors[i])))
+            pgsql.bump_generation(cur)
         return removed, ids
 
     def delete_document(self, document_id: str) -> list[int]:
         with self._cursor(transaction=True) as cur:
-            _lock_document(cur, document_id)
+            pgsql.lock_document(cur, document_id)
             if cur.execute("SELECT 1 FROM qa_documents WHERE id = %s", (document_id,)).fetchone() is None:
                 raise DocumentNotFound(document_id)
-            removed = _delete_rows(cur, document_id)
-            _bump_generation(cur)
+            removed = pgsql.delete_rows(cur, document_id)
+            pgsql.bump_generation(cur)
         return removed
 
     def replace_vectors(self, ids: list[int], vectors: np.ndarray) -> None:
         with self._cursor(transaction=True) as cur:
             cur.execute("UPDATE qa_sentences s SET embedding = v.e::vector FROM unnest(%s::bigint[], %s::text[]) "
-                        "AS v(id, e) WHERE s.id = v.id", (ids, [vector_literal(v) for v in vectors]))
-            _bump_generation(cur)
+                        "AS v(id, e) WHERE s.id = v.id", (ids, [pgsql.vector_literal(v) for v in vectors]))
+            pgsql.bump_generation(cur)
 
     def add_feedback(self, item: Feedback) -> int:
         with self._cursor() as cur:
             row = cur.execute(f"INSERT INTO qa_feedback({', '.join(FIELDS[1:])}, extra) VALUES "
                               "(%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                              (time.time(), *map(_no_nul, item.values()), _jsonb(item.extra or {}))).fetchone()
+                              (time.time(), *map(pgsql.no_nul, item.values()),
+                               pgsql.jsonb(item.extra or {}))).fetchone()
         return int(row[0]) if row else 0
 
     # --- reads ------------------------------------------------------------------------------
     def get_document(self, document_id: str) -> StoredDocument:
         with self._cursor() as cur:
-            row = cur.execute(f"SELECT {DOCUMENT} FROM qa_documents d WHERE d.id = %s", (document_id,)).fetchone()
+            row = cur.execute(f"SELECT {pgsql.DOCUMENT} FROM qa_documents d WHERE d.id = %s", (document_id,)).fetchone()
         if row is None:
             raise DocumentNotFound(document_id)
         return StoredDocument(*row)
 
     def list_documents(self) -> list[StoredDocument]:
         with self._cursor() as cur:
-            rows = cur.execute(f"SELECT {DOCUMENT} FROM qa_documents d ORDER BY d.created_at, d.id").fetchall()
+            rows = cur.execute(f"SELECT {pgsql.DOCUMENT} FROM qa_documents d ORDER BY d.created_at, d.id").fetchall()
         return [StoredDocument(*r) for r in rows]
 
     def has_document(self, document_id: str) -> bool:
@@ -212,12 +171,13 @@ class PostgresStore:
         if not ids:
             return {}
         with self._cursor() as cur:
-            rows = cur.execute(f"SELECT {SENTENCE} FROM qa_sentences WHERE id = ANY(%s::bigint[])", (ids,)).fetchall()
+            rows = cur.execute(f"SELECT {pgsql.SENTENCE} FROM qa_sentences WHERE id = ANY(%s::bigint[])",
+                               (ids,)).fetchall()
         return {r[0]: StoredSentence(*r) for r in rows}
 
     def document_sentences(self, document_id: str) -> list[StoredSentence]:
         with self._cursor() as cur:
-            rows = cur.execute(f"SELECT {SENTENCE} FROM qa_sentences WHERE document_id = %s ORDER BY position",
+            rows = cur.execute(f"SELECT {pgsql.SENTENCE} FROM qa_sentences WHERE document_id = %s ORDER BY position",
                                (document_id,)).fetchall()
         return [StoredSentence(*r) for r in rows]
 
@@ -228,7 +188,7 @@ class PostgresStore:
             return {}
         with self._cursor() as cur:
             rows = cur.execute(
-                f"SELECT s.id, {', '.join('n.' + c for c in SENTENCE.split(', '))} FROM qa_sentences s "
+                f"SELECT s.id, {', '.join('n.' + c for c in pgsql.SENTENCE.split(', '))} FROM qa_sentences s "
                 "JOIN qa_sentences n ON n.document_id = s.document_id "
                 "AND n.position BETWEEN s.position - 1 AND s.position + 1 "
                 "WHERE s.id = ANY(%s::bigint[]) ORDER BY s.id, n.position", (ids,)).fetchall()
@@ -268,7 +228,7 @@ class PostgresStore:
         total, avglen = self._corpus_stats()
         args: dict[str, object] = {"terms": terms, "total": total, "avglen": avglen, "any": " or ".join(terms),
                                    "k": k, "doc": document_id}
-        sql = LEXICAL.format(filter="" if document_id is None else "AND s.document_id = %(doc)s")
+        sql = pgsql.LEXICAL.format(filter="" if document_id is None else "AND s.document_id = %(doc)s")
         with self._cursor() as cur:
             return [(int(r[0]), float(r[1])) for r in cur.execute(sql, args) if r[1] is not None]
 
@@ -320,7 +280,7 @@ class PostgresStore:
         (one article's sentences: an approximate scan would filter after the fact and lose hits)."""
         if k <= 0 or (only is not None and not only):
             return []
-        q = vector_literal(query)
+        q = pgsql.vector_literal(query)
         with self._cursor() as cur:
             if only is None:
                 rows = cur.execute("SELECT id, -(embedding <#> %s::vector) FROM qa_sentences "
@@ -352,44 +312,6 @@ class PostgresVectors:
 
     def search(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]:
         return self._store.nearest(query, k, only)
-
-
-def vector_literal(vector: np.ndarray) -> str:
-    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32).tolist()) + "]"
-
-
-def _lock_document(cur: psycopg.Cursor[Any], document_id: str) -> None:
-    # Writers of one document id queue up, across processes; others proceed.
-    cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (document_id,))
-
-
-def _delete_rows(cur: psycopg.Cursor[Any], document_id: str) -> list[int]:
-    removed = [int(r[0]) for r in cur.execute(
-        "DELETE FROM qa_sentences WHERE document_id = %s RETURNING id", (document_id,))]
-    cur.execute("DELETE FROM qa_documents WHERE id = %s", (document_id,))
-    return removed
-
-
-def _bump_generation(cur: psycopg.Cursor[Any]) -> None:
-    cur.execute("INSERT INTO qa_meta VALUES ('generation', '1') ON CONFLICT (key) "
-                "DO UPDATE SET value = (qa_meta.value::bigint + 1)::text")
-
-
-def _no_nul(value: object) -> object:
-    # PostgreSQL text cannot hold NUL; article text is cleaned of it upstream, free-form fields here.
-    return value.replace("\x00", "") if isinstance(value, str) else value
-
-
-def _jsonb(value: dict[str, Any]) -> Jsonb:
-    return Jsonb(_scrub(value))
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(_no_nul(k)): _scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return _no_nul(value)
 
 
 @contextmanager
