@@ -34,12 +34,13 @@ CREATE TABLE IF NOT EXISTS qa_feedback (
 SENTENCE = "id, document_id, position, start_offset, end_offset, text"
 DOCUMENT = ("d.id, d.title, d.url, d.metadata, d.text, d.checksum, d.created_at, d.updated_at, "
             "(SELECT count(*) FROM qa_sentences s WHERE s.document_id = d.id)")
+# MATERIALIZED: each term's document frequency is counted once, not again for every matching row.
 # BM25 with every term counted once per sentence (sentences rarely repeat a word): IDF from the
 # postings, length from the sentence's lexeme count. PostgreSQL's own ts_rank has no IDF.
 BM25_K1, BM25_B = 1.2, 0.75
 LEXICAL = f"""
-WITH terms AS (SELECT plainto_tsquery('english', t) AS q FROM unnest(%(terms)s::text[]) AS t),
-weights AS (
+WITH terms AS MATERIALIZED (SELECT plainto_tsquery('english', t) AS q FROM unnest(%(terms)s::text[]) AS t),
+weights AS MATERIALIZED (
     SELECT q, ln(1 + (%(total)s - df + 0.5) / (df + 0.5)) AS idf
     FROM (SELECT q, (SELECT count(*) FROM qa_sentences WHERE postings @@ q) AS df
           FROM terms WHERE numnode(q) > 0) AS counted)
