@@ -1,5 +1,6 @@
 """kill -9 at random moments during a stream of ingests: after every restart each acknowledged
-document is present, searchable and stored once, and the index matches the store."""
+document is present, searchable and stored once, and the index matches the store. On both
+backends: SQLite + FAISS files, and PostgreSQL (where the API process dies, not the database)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -39,9 +42,11 @@ def _call(url: str, method: str = "GET", body: dict[str, object] | None = None) 
         return e.code, None
 
 
-def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "QA_DATA_DIR": str(data_dir), "QA_EMBEDDER": "fake", "QA_ADMIN_KEY": KEY,
            "QA_PORT": str(port), "QA_SEEDS_DIR": str(data_dir / "no-seeds")}
+    if database_url:
+        env["QA_DATABASE_URL"] = database_url
     proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -72,7 +77,10 @@ def _verify(base: str, acknowledged: dict[str, str]) -> None:
         assert isinstance(answer, dict) and answer["passages"][0]["document_id"] == doc_id
 
 
-def test_acknowledged_writes_survive_kill_minus_nine(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_acknowledged_writes_survive_kill_minus_nine(tmp_path: Path, backend: str,
+                                                     request: pytest.FixtureRequest) -> None:
+    database_url = request.getfixturevalue("postgres_url") if backend == "postgres" else None
     rng = random.Random(1234)
     acknowledged: dict[str, str] = {}
     port = _port()
@@ -92,7 +100,7 @@ def test_acknowledged_writes_survive_kill_minus_nine(tmp_path: Path) -> None:
                 acknowledged[doc_id] = text
 
     for _ in range(KILLS):
-        proc = _start(tmp_path, port)
+        proc = _start(tmp_path, port, database_url)
         _verify(base, acknowledged)
         stop = threading.Event()
         thread = threading.Thread(target=writer, args=(stop,))
@@ -102,7 +110,7 @@ def test_acknowledged_writes_survive_kill_minus_nine(tmp_path: Path) -> None:
         proc.wait()
         stop.set()
         thread.join()
-    proc = _start(tmp_path, port)
+    proc = _start(tmp_path, port, database_url)
     try:
         _verify(base, acknowledged)
         assert len(acknowledged) > KILLS  # the stream really wrote between kills
