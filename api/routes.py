@@ -26,9 +26,8 @@ from api.schemas import (
     FeedbackCreated,
     FeedbackIn,
 )
-from index.feedback import Feedback
-from index.store import StoredDocument
 from qa.ingestion import DocumentInput
+from qa.service import Feedback, StoredDocument
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 429, 503)}

@@ -25,6 +25,9 @@ from qa.ingestion import DocumentInput, find_files, prepare, read_file
 from qa.segmentation import Segmenter
 from qa.settings import Settings
 
+# Feedback and StoredDocument are part of this module's interface: the API layer takes them from
+# here rather than reaching past `qa` into `index`.
+__all__ = ["AskResult", "Feedback", "PutResult", "QAService", "StoredDocument"]
 log = logging.getLogger("qa.service")
 CANDIDATE_DEPTH = 50
 

@@ -124,3 +124,25 @@ def test_a_store_that_cannot_load_keeps_readyz_503(settings: Settings, tmp_path:
         _is_error(r, 503, "not_ready")
         assert "could not load" in r.json()["error"]["message"] and "sqlite" not in r.text.lower()
         _is_error(c.post("/ask", json={"question": "hello?"}), 503, "not_ready")
+
+
+def test_a_lost_database_connection_is_503_then_recovers(postgres_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    from index.embedder import FakeEmbedder
+    from tests.conftest import ADMIN_KEY, SEEDS
+
+    settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake", admin_key=ADMIN_KEY,
+                        database_url=postgres_url)
+    service = QAService.open(settings, FakeEmbedder())
+    try:
+        with TestClient(create_app(settings, service)) as c:
+            with psycopg.connect(postgres_url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            r = c.post("/ask", json={"question": "what did Brokenshire say?"})
+            _is_error(r, 503, "unavailable")
+            assert "psycopg" not in r.text and "postgres" not in r.text.lower()
+            assert c.post("/ask", json={"question": "what did Brokenshire say?"}).status_code == 200
+    finally:
+        service.close()

@@ -153,3 +153,11 @@ def test_only_the_last_process_to_close_seals(tmp_path: Path) -> None:
     again = Store(path)
     assert again.count_documents() == 2
     again.close()
+
+
+def test_an_unreadable_seal_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    Store(path).close()
+    path.with_name("db.sqlite3.sha256").write_text("{not json")
+    with pytest.raises(CorruptFile, match="unreadable"):
+        Store(path)
