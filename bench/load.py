@@ -65,13 +65,18 @@ async def run(args: argparse.Namespace) -> int:
     return 0 if errors == 0 else 1
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(ap: argparse.ArgumentParser, seconds: float) -> None:
+    """The load options, shared with bench/throughput.py."""
     ap.add_argument("--url", default="http://127.0.0.1:8000")
     ap.add_argument("--clients", type=int, default=32)
-    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--seconds", type=float, default=seconds)
     ap.add_argument("--max-requests", type=int, default=100_000)
     ap.add_argument("--questions", type=Path, default=SHARED / "squad_dev" / "questions.jsonl")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(ap, seconds=60.0)
     return asyncio.run(run(ap.parse_args()))
 
 

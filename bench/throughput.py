@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load import add_arguments  # noqa: E402
 from load import run as load_run  # noqa: E402
 from quality import SHARED, load, open_service  # noqa: E402
 
@@ -37,12 +38,8 @@ def plain_rate(args: argparse.Namespace, questions: list[str]) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--url", default="http://127.0.0.1:8000")
-    ap.add_argument("--clients", type=int, default=32)
-    ap.add_argument("--seconds", type=float, default=30.0)
-    ap.add_argument("--max-requests", type=int, default=100_000)
+    add_arguments(ap, seconds=30.0)
     ap.add_argument("--corpus", type=Path, default=SHARED / "squad_dev" / "corpus.jsonl")
-    ap.add_argument("--questions", type=Path, default=SHARED / "squad_dev" / "questions.jsonl")
     ap.add_argument("--limit", type=int, default=210, help="questions for the plain pipeline's rate")
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/qa-bench-data"))
     ap.add_argument("--fake", action="store_true")
@@ -50,10 +47,9 @@ def main() -> int:
     questions = [q["question"] for q in load(args.questions)]
     plain = plain_rate(args, questions[: args.limit])
     print(json.dumps({"plain pipeline, 1 client, answers_per_s": round(plain, 1)}))
-    loaded = argparse.Namespace(url=args.url, clients=args.clients, seconds=args.seconds,
-                                max_requests=args.max_requests, questions=args.questions, report=[])
-    status = asyncio.run(load_run(loaded))
-    service_rate = loaded.report[0]["answers_per_s"]
+    args.report = []
+    status = asyncio.run(load_run(args))
+    service_rate = args.report[0]["answers_per_s"]
     print(json.dumps({"service answers/s over plain 1-client answers/s": round(service_rate / plain, 2)}))
     return status
 
