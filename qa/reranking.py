@@ -45,6 +45,7 @@ class Weights:
     carry: float = 0.4
     speaker: float = 0.35
     recent: float = 0.2
+    phrases: float = 0.3
 
 
 def features(question: Question, c: Candidate, max_lexical: float,
@@ -68,6 +69,8 @@ def features(question: Question, c: Candidate, max_lexical: float,
         # "...France's interior minister suggested." then "Bernard Cazeneuve's comments came...".
         "carry": kind * (1.0 - kind_match(question.expects, c.previous)) * _share(terms, c.previous),
         "speaker": _speaker(question, text, c.previous),
+        # Questions often keep the article's phrasing: "the Apollo 1 fire", "Sun Life Stadium".
+        "phrases": _phrases(question.text, text),
     }
 
 
@@ -140,6 +143,15 @@ def _nearness(c: Candidate, focus: tuple[str, int] | None) -> float:
         return 0.0
     distance = abs(c.sentence.position - focus[1])
     return 1.0 if distance == 0 else 0.5 if distance == 1 else 0.0
+
+
+def _phrases(question: str, text: str) -> float:
+    asked = _pairs(content_terms(question))
+    return len(asked & _pairs(content_terms(text))) / len(asked) if asked else 0.0
+
+
+def _pairs(terms: tuple[str, ...]) -> set[tuple[str, str]]:
+    return set(zip(terms, terms[1:], strict=False))
 
 
 def _share(terms: set[str], text: str) -> float:
