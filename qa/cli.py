@@ -82,9 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    if settings.workers > 1 and settings.database_url is None:
+        # Each process would hold its own FAISS index and miss the others' writes.
+        raise QAError("QA_WORKERS > 1 needs QA_DATABASE_URL: SQLite + FAISS serves from one process")
     # By import string, so this layer never imports the API layer above it.
     uvicorn.run("api.app:create_app", factory=True, host=args.host or settings.host,
-                port=args.port or settings.port, log_level="info")
+                port=args.port or settings.port, log_level="info", workers=settings.workers)
     return 0
 
 
