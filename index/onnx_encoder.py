@@ -8,6 +8,8 @@ adds dynamic int8 weights, faster again but slightly different vectors (cosine ~
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,10 @@ import numpy as np
 
 from index.embedder import Matrix, normalise, resolve_model_path
 from index.errors import EmbedderUnavailable
-from index.files import fsync_dir
+from index.files import atomic_write, fsync_dir, sha256_file
 
 INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
+log = logging.getLogger("index.onnx")
 
 
 class OnnxEmbedder:
@@ -74,19 +77,43 @@ def exported(folder: Path, cache_dir: Path, quantize: bool) -> Path:
     cache_dir.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", str(folder.resolve())).strip("-")[-80:]
     fp32 = cache_dir / f"{slug}.onnx"
-    if not fp32.exists():
+    if not _intact(fp32):
         _export(folder, fp32)
+        _record_checksum(fp32)
     if not quantize:
         return fp32
     int8 = cache_dir / f"{slug}.int8.onnx"
-    if not int8.exists():
+    if not _intact(int8):
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         tmp = int8.with_name(f".{int8.name}.tmp")
         quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
         tmp.replace(int8)
         fsync_dir(cache_dir)
+        _record_checksum(int8)
     return int8
+
+
+def _intact(path: Path) -> bool:
+    """Whether an exported file is there and matches the checksum written after it. A damaged
+    one is exported again (from the model's own weights), never loaded."""
+    if not path.exists():
+        return False
+    recorded = path.with_name(path.name + ".sha256")
+    if not recorded.exists():  # exported by a version that wrote no checksum: trust it once
+        _record_checksum(path)
+        return True
+    if recorded.read_text().strip() == sha256_file(path):
+        return True
+    log.warning("%s does not match its checksum: exporting the model again", path)
+    path.unlink()
+    return False
+
+
+def _record_checksum(path: Path) -> None:
+    with path.open("rb") as f:
+        os.fsync(f.fileno())  # the export itself is on disk before its checksum says so
+    atomic_write(path.with_name(path.name + ".sha256"), sha256_file(path).encode())
 
 
 def _export(folder: Path, target: Path) -> None:

@@ -106,3 +106,11 @@ def test_onnx_backend_gives_the_pytorch_vectors(real: QAService, tmp_path_factor
     mtime = exported[0].stat().st_mtime
     load_embedder("onnx", real.settings.model, 1, cache)
     assert exported[0].stat().st_mtime == mtime  # exported once, reused after
+    # A damaged export (one flipped byte, then a truncated file) is exported again, never loaded.
+    for damage in ("flip", "truncate"):
+        data = bytearray(exported[0].read_bytes())
+        if damage == "flip":
+            data[len(data) // 2] ^= 0xFF
+        exported[0].write_bytes(bytes(data) if damage == "flip" else bytes(data[: len(data) // 2]))
+        again = load_embedder("onnx", real.settings.model, 1, cache)
+        assert (again.encode(texts) * torch.encode(texts)).sum(axis=1).min() > 0.999
