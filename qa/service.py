@@ -224,7 +224,6 @@ class QAService:
         counts, total = self._frequencies(list(q.words))
         return {t: math.log(1 + total / (1 + counts[w])) for t, w in zip(q.terms, q.words, strict=True)}
 
-
     def _frequencies(self, words: list[str]) -> tuple[dict[str, int], int]:
         """Sentence counts per word, remembered until the next write: one query per new word,
         not per question."""
