@@ -23,13 +23,6 @@ INDEX_FILE = "vectors.faiss"
 MANIFEST_FILE = "vectors.json"
 
 
-def set_threads(threads: int) -> None:
-    """FAISS's OpenMP threads. One query at a time runs 5-6x faster on one thread than on two
-    here (measured in shared/notes), so the service sets this deliberately."""
-    if threads > 0:
-        faiss.omp_set_num_threads(threads)
-
-
 @dataclass(frozen=True)
 class Approximation:
     """When exact search gets too slow: above `threshold` vectors the index becomes an inverted file

@@ -17,7 +17,7 @@ from index.errors import CorruptFile
 from index.feedback import Feedback
 from index.storage import Storage, VectorSearch
 from index.store import NewDocument, Store, StoredDocument
-from index.vectors import Approximation, VectorIndex, set_threads
+from index.vectors import Approximation, VectorIndex
 from qa import answers, cache, conversation, question, reranking, retrieval
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
@@ -85,7 +85,6 @@ class QAService:
             embedder = load_embedder(settings.embedder, settings.model, settings.threads, settings.data_dir / "models")
             if settings.encoder_batching:
                 embedder = BatchingEmbedder(embedder)
-        set_threads(1)  # searches are one query at a time
         store, vectors = _open_storage(settings, embedder)
         service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors, owns_embedder=owns_embedder)
         service._seed_once()
