@@ -64,7 +64,7 @@ def client_identity(request: Request, settings: Settings) -> str:
     return f"key:{hash(key)}" if key else f"ip:{client_address(request, settings)}"
 
 
-def require_reader(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+async def require_reader(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
     # Read keys are optional (off unless QA_API_KEYS is set), so this reads the header itself
     # rather than declaring a security scheme the schema would then call mandatory.
     scheme, _, token = request.headers.get("authorization", "").partition(" ")

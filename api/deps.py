@@ -1,4 +1,5 @@
-"""Dependencies shared by the routes: the service and the admin key check."""
+"""Dependencies shared by the routes: the service and the admin key check. Async because they
+never block: FastAPI runs a sync dependency in the thread pool, one thread hop each per request."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from qa.settings import Settings
 _bearer = HTTPBearer(auto_error=False, description="QA_ADMIN_KEY")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_service(request: Request) -> QAService:
+async def get_service(request: Request) -> QAService:
     service: QAService | None = getattr(request.app.state, "service", None)
     if service is None:
         if getattr(request.app.state, "load_error", None):
@@ -29,7 +30,7 @@ def get_service(request: Request) -> QAService:
     return service
 
 
-def require_admin(
+async def require_admin(
     settings: Annotated[Settings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:

@@ -4,6 +4,7 @@ abstention) on each encoder backend, over the same index and distinct questions.
 
     python bench/latency.py                 # squad_dev corpus, 300 questions
     python bench/latency.py --url http://127.0.0.1:8000   # also /ask over HTTP on a running server
+    python bench/latency.py --url http://127.0.0.1:8000 --url http://127.0.0.1:8001   # two servers
 
 Prints p50/p95 in ms and each line's ratio to the bare model call.
 """
@@ -51,7 +52,8 @@ def main() -> int:
     ap.add_argument("--questions", type=Path, default=SHARED / "squad_dev" / "questions.jsonl")
     ap.add_argument("--limit", type=int, default=300)
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/qa-bench-data"))
-    ap.add_argument("--url", help="also time POST /ask on this running server")
+    ap.add_argument("--url", action="append", default=[],
+                    help="also time POST /ask on this running server (repeatable: one line per server)")
     ap.add_argument("--fake", action="store_true")
     args = ap.parse_args()
     service = open_service(args)
@@ -67,8 +69,8 @@ def main() -> int:
         service.embedder = load_embedder("onnx", service.settings.model, service.settings.threads,
                                          service.settings.data_dir / "models")
         rows.append(("service.ask, ONNX encoder", timed(service.ask, questions)))
-    if args.url:
-        rows.append((f"POST /ask {args.url}", timed(http_ask(args.url), questions)))
+    for url in args.url:
+        rows.append((f"POST /ask {url}", timed(http_ask(url), questions)))
     base = statistics.median(rows[0][1])
     print(f"{'what':40} {'p50 ms':>7} {'p95 ms':>7} {'p50 ratio':>9}")
     for name, lat in rows:

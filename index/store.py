@@ -20,6 +20,7 @@ import numpy as np
 from index import lexical
 from index.errors import CorruptFile, DocumentNotFound
 from index.feedback import FIELDS, Feedback, as_dict
+from index.memo import Memo
 from index.seal import Seal
 
 SCHEMA = """
@@ -98,6 +99,7 @@ class Store:
         # One connection shared across threads, serialised by our own lock.
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.lock = threading.RLock()
+        self._sentences: Memo[int, StoredSentence] = Memo(100_000)
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             # FULL: a committed (acknowledged) write survives a crash or power loss.
@@ -231,12 +233,16 @@ class Store:
     def sentences(self, ids: list[int]) -> dict[int, StoredSentence]:
         if not ids:
             return {}
-        marks = ",".join("?" * len(ids))
         with self.lock:
-            rows = self._conn.execute(
-                f'SELECT id, document_id, position, start, "end", text FROM sentences WHERE id IN ({marks})',
-                ids).fetchall()
-        return {r[0]: StoredSentence(*r) for r in rows}
+            # The same candidate sentences come back question after question: read each once.
+            known = self._sentences.at(self.generation())
+            missing = [i for i in ids if i not in known]
+            if missing:
+                marks = ",".join("?" * len(missing))
+                known.update((r[0], StoredSentence(*r)) for r in self._conn.execute(
+                    f'SELECT id, document_id, position, start, "end", text FROM sentences WHERE id IN ({marks})',
+                    missing))
+            return {i: known[i] for i in ids if i in known}
 
     def document_sentences(self, document_id: str) -> list[StoredSentence]:
         with self.lock:

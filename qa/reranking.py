@@ -48,29 +48,46 @@ class Weights:
     phrases: float = 0.3
 
 
-def features(question: Question, c: Candidate, max_lexical: float,
-             idf: dict[str, float] | None = None) -> dict[str, float]:
-    text = c.sentence.text
-    terms = set(question.terms)
-    kind = kind_match(question.expects, text)
-    own = set(content_terms(text))
-    around = set(content_terms(f"{c.title} {c.previous}")) - own
-    weight = idf or {}
-    total = sum(weight.get(t, 1.0) for t in terms)
+@dataclass(frozen=True)
+class Asked:
+    """What every candidate is compared with, worked out once per question rather than once
+    per candidate."""
+    question: Question
+    terms: frozenset[str]
+    weight: dict[str, float]
+    total: float  # the summed weight of the question's terms
+    pairs: frozenset[tuple[str, str]]
+    names: tuple[str, ...]  # lower-cased
+    speaker: frozenset[str]
+
+    @classmethod
+    def of(cls, question: Question, idf: dict[str, float] | None = None) -> Asked:
+        terms, weight = frozenset(question.terms), idf or {}
+        return cls(question=question, terms=terms, weight=weight,
+                   total=sum(weight.get(t, 1.0) for t in terms), pairs=_pairs(question.text),
+                   names=tuple(n.lower() for n in question.names),
+                   speaker=_terms(question.speaker) if question.speaker else frozenset())
+
+
+def features(asked: Asked, c: Candidate, max_lexical: float) -> dict[str, float]:
+    text, terms, expects = c.sentence.text, asked.terms, asked.question.expects
+    kind = kind_match(expects, text)
+    own = _terms(text)
+    around = (_terms(c.title) | _terms(c.previous)) - own
     return {
         "dense": c.dense,
         "lexical": c.lexical / max_lexical if max_lexical > 0 else 0.0,
         # Rare words matter more: "occupation" says more than "years".
-        "overlap": sum(weight.get(t, 1.0) for t in terms & own) / total if total else 0.0,
+        "overlap": sum(asked.weight.get(t, 1.0) for t in terms & own) / asked.total if asked.total else 0.0,
         "context": len(terms & around) / len(terms) if terms else 0.0,
-        "names": _names(question, text, f"{c.title} {c.previous}"),
+        "names": _names(asked.names, text, c.title, c.previous),
         "kind": kind,
         # The question matches the sentence before, and this one holds the kind of thing asked:
         # "...France's interior minister suggested." then "Bernard Cazeneuve's comments came...".
-        "carry": kind * (1.0 - kind_match(question.expects, c.previous)) * _share(terms, c.previous),
-        "speaker": _speaker(question, text, c.previous),
+        "carry": kind * (1.0 - kind_match(expects, c.previous)) * _share(terms, c.previous),
+        "speaker": _speaker(asked.speaker, text, c.previous),
         # Questions often keep the article's phrasing: "the Apollo 1 fire", "Sun Life Stadium".
-        "phrases": _phrases(question.text, text),
+        "phrases": len(asked.pairs & _pairs(text)) / len(asked.pairs) if asked.pairs else 0.0,
     }
 
 
@@ -79,9 +96,10 @@ def rerank(question: Question, candidates: list[Candidate], weights: Weights = W
     """Order candidates by weighted features. `focus` is (document, sentence index) of the answer a
     follow-up refers back to: "What is it for?" is most likely answered there or next to it."""
     max_lexical = max((c.lexical for c in candidates), default=0.0)
+    asked = Asked.of(question, idf)
     w = weights.__dict__
     for c in candidates:
-        values = features(question, c, max_lexical, idf)
+        values = features(asked, c, max_lexical)
         values["recent"] = _nearness(c, focus)
         c.score = sum(w[name] * value for name, value in values.items())
     return sorted(candidates, key=lambda c: c.score, reverse=True)
@@ -145,17 +163,20 @@ def _nearness(c: Candidate, focus: tuple[str, int] | None) -> float:
     return 1.0 if distance == 0 else 0.5 if distance == 1 else 0.0
 
 
-def _phrases(question: str, text: str) -> float:
-    asked = _pairs(content_terms(question))
-    return len(asked & _pairs(content_terms(text))) / len(asked) if asked else 0.0
+# Cached by text: the same sentences are rescored for question after question.
+@lru_cache(maxsize=1 << 16)
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
 
 
-def _pairs(terms: tuple[str, ...]) -> set[tuple[str, str]]:
-    return set(zip(terms, terms[1:], strict=False))
+@lru_cache(maxsize=1 << 16)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    terms = content_terms(text)
+    return frozenset(zip(terms, terms[1:], strict=False))
 
 
-def _share(terms: set[str], text: str) -> float:
-    return len(terms & set(content_terms(text))) / len(terms) if terms else 0.0
+def _share(terms: frozenset[str], text: str) -> float:
+    return len(terms & _terms(text)) / len(terms) if terms else 0.0
 
 
 def has_person(text: str) -> bool:
@@ -164,22 +185,19 @@ def has_person(text: str) -> bool:
     return answer_span("person", text) is not None
 
 
-def _names(question: Question, text: str, around: str) -> float:
-    if not question.names:
+def _names(names: tuple[str, ...], text: str, title: str, previous: str) -> float:
+    if not names:
         return 0.0
-    lower, near = text.lower(), around.lower()
-    score = sum(1.0 if n.lower() in lower else 0.5 if n.lower() in near else 0.0 for n in question.names)
-    return score / len(question.names)
+    lower, title, previous = text.lower(), title.lower(), previous.lower()
+    score = sum(1.0 if n in lower else 0.5 if n in title or n in previous else 0.0 for n in names)
+    return score / len(names)
 
 
-def _speaker(question: Question, text: str, previous: str) -> float:
-    if question.speaker is None:
-        return 0.0
-    who = set(content_terms(question.speaker))
+def _speaker(who: frozenset[str], text: str, previous: str) -> float:
     if not who:
         return 0.0
-    here = len(who & set(content_terms(text))) / len(who)
-    before = len(who & set(content_terms(previous))) / len(who)
+    here = len(who & _terms(text)) / len(who)
+    before = len(who & _terms(previous)) / len(who)
     attributed = 1.0 if _SAID.search(text) else 0.0
     quoted = 1.0 if _QUOTE.search(text) else 0.0
     # The speaker named in the sentence beats one named just before a bare quote.

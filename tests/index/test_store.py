@@ -85,6 +85,17 @@ def test_windows_and_text_slice(open_store: Callable[[], Storage]) -> None:
     assert store.text_slice("a", middle.start, middle.end) == "Two."
 
 
+def test_sentences_read_after_a_write_are_the_new_ones(open_store: Callable[[], Storage]) -> None:
+    # SQLite reuses the ids of deleted rows, so remembered sentences must not outlive a write.
+    store = open_store()
+    _, ids = store.put_document(*_doc("a", ["Old one.", "Old two."]))
+    assert [s.text for s in store.sentences(ids).values()] == ["Old one.", "Old two."]
+    _, new_ids = store.put_document(*_doc("a", ["New one.", "New two."]))
+    assert sorted(s.text for s in store.sentences(ids + new_ids).values()) == ["New one.", "New two."]
+    store.delete_document("a")
+    assert store.sentences(ids + new_ids) == {}
+
+
 def test_documents_feedback_and_meta_survive_reopen(open_store: Callable[[], Storage]) -> None:
     store = open_store()
     store.put_document(*_doc("a", ["One.", "Two."]))
