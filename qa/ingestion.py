@@ -16,6 +16,9 @@ from qa.segmentation import Segmenter
 
 # Ids travel in URL paths: anything printable but slashes, trimmed, up to 200 characters.
 ID_PATTERN = re.compile(r"^(?!\s)[^\x00-\x1f\x7f/\\]{1,200}(?<!\s)$")
+# What a sentence is indexed under. Stored documents prepared under another recipe are prepared
+# again when the service opens (see QAService.open), so the index never mixes two recipes.
+RECIPE = "lexical-title-v1"
 SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html",
             ".htm": "html", ".json": "json"}
 
@@ -46,10 +49,14 @@ def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
     cleaned = clean_document(doc.text, doc.format, doc.title)
     spans = segmenter.split(cleaned.text)
     document_id = validate_id(doc.id) if doc.id else document_id_for(cleaned.text)
-    sentences = [
-        NewSentence(s.start, s.end, s.text, s.text, s.text)
-        for i, s in enumerate(spans)
-    ]
+    # The title goes with every sentence into the lexical index (not into the returned text):
+    # a sentence rarely repeats what its article is about ("They defeated the Arizona
+    # Cardinals"), and a question usually names it. squad_dev (bench/quality.py): P@1 0.684 ->
+    # 0.696, MRR 0.759 -> 0.768. Not into the embedding: there it gained 0.8 points more on
+    # squad_dev but blurred sentences of one article together and lost a seed question.
+    title = cleaned.title
+    sentences = [NewSentence(s.start, s.end, s.text, index_text=f"{s.text} {title}".strip(), embed_text=s.text)
+                 for s in spans]
     checksum = hashlib.sha256(f"{cleaned.title}\n{cleaned.text}".encode()).hexdigest()
     return NewDocument(id=document_id, title=cleaned.title, text=cleaned.text, checksum=checksum,
                        sentences=sentences, url=doc.url, metadata=doc.metadata)

@@ -21,7 +21,7 @@ from index.vectors import Approximation, VectorIndex
 from qa import answers, cache, conversation, question, reranking, retrieval
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
-from qa.ingestion import DocumentInput, find_files, prepare, read_file
+from qa.ingestion import RECIPE, DocumentInput, find_files, prepare, read_file
 from qa.segmentation import Segmenter
 from qa.settings import Settings
 
@@ -87,6 +87,7 @@ class QAService:
                 embedder = BatchingEmbedder(embedder)
         store, vectors = _open_storage(settings, embedder)
         service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors, owns_embedder=owns_embedder)
+        service._prepare_again_if_recipe_changed()
         service._seed_once()
         return service
 
@@ -94,6 +95,19 @@ class QAService:
         if self.owns_embedder and isinstance(self.embedder, BatchingEmbedder):
             self.embedder.close()
         self.store.close()
+
+    def _prepare_again_if_recipe_changed(self) -> None:
+        """Documents stored by an earlier version were indexed under other texts: prepare and
+        embed them again from their stored text, once, so old and new ones rank alike."""
+        if self.store.get_meta("ingest_recipe") == RECIPE:
+            return
+        stored = self.store.list_documents()
+        if stored:
+            log.warning("indexing %d stored documents again (ingest recipe %s)", len(stored), RECIPE)
+        for doc in stored:
+            self.put(DocumentInput(text=doc.text, id=doc.id, title=doc.title, url=doc.url, metadata=doc.metadata),
+                     refresh=True)
+        self.store.set_meta("ingest_recipe", RECIPE)
 
     def _seed_once(self) -> None:
         if self.store.get_meta("seeded") or not self.settings.seeds_dir.is_dir():
@@ -104,18 +118,19 @@ class QAService:
         self.store.set_meta("seeded", "1")
 
     # --- documents --------------------------------------------------------------------------
-    def put(self, doc: DocumentInput, replace_existing: bool = True) -> PutResult:
+    def put(self, doc: DocumentInput, replace_existing: bool = True, refresh: bool = False) -> PutResult:
         """Add a document, or replace the one with the same id. Re-sending identical content
-        changes nothing; different content under an existing id needs `replace_existing`."""
+        changes nothing (unless `refresh`); different content under an existing id needs
+        `replace_existing`."""
         prepared = prepare(doc, self.segmenter)
         # Checked before the costly embedding, and again under the lock: a concurrent writer may
         # have stored the same id in between.
-        unchanged = self._unchanged(prepared, replace_existing)
+        unchanged = None if refresh else self._unchanged(prepared, replace_existing)
         if unchanged is not None:
             return unchanged
         vectors = self.embedder.encode([s.embed_text for s in prepared.sentences])
         with self._write_lock:
-            unchanged = self._unchanged(prepared, replace_existing)
+            unchanged = None if refresh else self._unchanged(prepared, replace_existing)
             if unchanged is not None:
                 return unchanged
             existed = self.store.has_document(prepared.id)

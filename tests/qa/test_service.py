@@ -1,8 +1,10 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.embedder import FakeEmbedder
+from index.store import NewDocument, NewSentence
 from index.vectors import INDEX_FILE
 from qa.errors import BadInput, Conflict, DocumentNotFound
 from qa.ingestion import DocumentInput
@@ -138,3 +140,27 @@ def test_another_model_re_embeds_every_stored_sentence(settings: Settings, servi
     assert other.store.get_meta("vector_model") == "fake-hash-64"
     assert other.ask("When did the harbour open?", "d1").passages[0].text == "The harbour opened in 1990."
     other.close()
+
+
+def test_the_title_is_indexed_with_every_sentence_and_old_indexes_are_redone(
+        settings: Settings, service: QAService) -> None:
+    service.put(DOC)
+    assert len(service.store.lexical_search("harbour news", 5, "d1")) == 2  # "Ships dock..." via the title
+    assert [p.text for p in service.ask("ships", "d1").passages][0] == "Ships dock here daily."  # text as written
+    # A store written by an earlier version: sentences indexed under their own text only.
+    prepared = service.store.get_document("d1")
+    service.store.put_document(*_untitled(prepared.text))
+    service.store.set_meta("ingest_recipe", "older")
+    assert len(service.store.lexical_search("harbour news", 5, "d1")) == 1
+    service.close()
+    again = QAService.open(settings, FakeEmbedder())
+    assert len(again.store.lexical_search("harbour news", 5, "d1")) == 2
+    assert again.store.get_meta("ingest_recipe") != "older"
+    again.close()
+
+
+def _untitled(text: str) -> tuple[NewDocument, np.ndarray]:
+    sentences = [NewSentence(0, 27, "The harbour opened in 1990.", "The harbour opened in 1990.", "x"),
+                 NewSentence(28, 50, "Ships dock here daily.", "Ships dock here daily.", "x")]
+    doc = NewDocument(id="d1", title="Harbour news", text=text, checksum="old", sentences=sentences)
+    return doc, np.ones((2, FakeEmbedder().dim), dtype=np.float32)
