@@ -7,6 +7,7 @@ counter, so a document written through one process is answerable through every o
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -268,6 +269,13 @@ class PostgresStore:
                 return
             yield [r[0] for r in rows], [r[1] for r in rows]
             last = rows[-1][0]
+
+    def embedded(self, document_id: str) -> tuple[list[str], np.ndarray]:
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT embed_text, embedding::text FROM qa_sentences WHERE document_id = %s "
+                               "ORDER BY position", (document_id,)).fetchall()
+        return [r[0] for r in rows], np.array([json.loads(r[1]) for r in rows], dtype=np.float32) \
+            if rows else np.zeros((0, 0), dtype=np.float32)
 
     def recent_feedback(self, limit: int = 100) -> list[dict[str, Any]]:
         with self._cursor() as cur:

@@ -310,6 +310,14 @@ class Store:
         vectors = [np.frombuffer(r[5], dtype=np.float32) for r in rows]
         return new, np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
 
+    def embedded(self, document_id: str) -> tuple[list[str], np.ndarray]:
+        """A document's embedded texts and their vectors, in order (none when it is not stored)."""
+        with self.lock:
+            rows = self._conn.execute("SELECT embed_text, vector FROM sentences WHERE document_id = ? "
+                                      "ORDER BY position", (document_id,)).fetchall()
+        return [r[0] for r in rows], np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]) \
+            if rows else np.zeros((0, 0), dtype=np.float32)
+
     def count_documents(self) -> int:
         with self.lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])

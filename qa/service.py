@@ -128,7 +128,10 @@ class QAService:
         unchanged = None if refresh else self._unchanged(prepared, replace_existing)
         if unchanged is not None:
             return unchanged
-        vectors = self.embedder.encode([s.embed_text for s in prepared.sentences])
+        texts = [s.embed_text for s in prepared.sentences]
+        vectors = self._stored_vectors(prepared.id, texts) if refresh else None
+        if vectors is None:
+            vectors = self.embedder.encode(texts)
         with self._write_lock:
             unchanged = None if refresh else self._unchanged(prepared, replace_existing)
             if unchanged is not None:
@@ -139,6 +142,12 @@ class QAService:
             self.vectors.add(added, vectors)
             self._save_vectors()
         return PutResult(self.store.get_document(prepared.id), created=not existed)
+
+    def _stored_vectors(self, document_id: str, texts: list[str]) -> np.ndarray | None:
+        """The stored vectors, when they were embedded from exactly these texts: a refresh that
+        changed only what the lexical index sees embeds nothing again."""
+        stored, vectors = self.store.embedded(document_id)
+        return vectors if stored == texts else None
 
     def _unchanged(self, prepared: NewDocument, replace_existing: bool) -> PutResult | None:
         if not self.store.has_document(prepared.id):

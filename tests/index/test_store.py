@@ -172,3 +172,14 @@ def test_an_unreadable_seal_is_reported(tmp_path: Path) -> None:
     path.with_name("db.sqlite3.sha256").write_text("{not json")
     with pytest.raises(CorruptFile, match="unreadable"):
         Store(path)
+
+
+def test_embedded_texts_and_vectors_come_back_in_order(open_store: Callable[[], Storage]) -> None:
+    store = open_store()
+    doc, vectors = _doc("a", ["One.", "Two."])
+    vectors[1] = [0.5, -0.5, 0.5, -0.5]
+    store.put_document(doc, vectors)
+    texts, stored = store.embedded("a")
+    assert texts == ["One.", "Two."]
+    np.testing.assert_allclose(stored, vectors, rtol=1e-6)
+    assert store.embedded("missing")[0] == []

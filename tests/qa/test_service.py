@@ -164,3 +164,26 @@ def _untitled(text: str) -> tuple[NewDocument, np.ndarray]:
                  NewSentence(28, 50, "Ships dock here daily.", "Ships dock here daily.", "x")]
     doc = NewDocument(id="d1", title="Harbour news", text=text, checksum="old", sentences=sentences)
     return doc, np.ones((2, FakeEmbedder().dim), dtype=np.float32)
+
+
+class CountingEmbedder(FakeEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        self.texts += texts
+        return super().encode(texts, batch_size)
+
+
+def test_a_new_recipe_that_changes_only_the_lexical_side_embeds_nothing_again(
+        settings: Settings, service: QAService) -> None:
+    service.put(DOC)
+    service.store.set_meta("ingest_recipe", "older")
+    service.close()
+    counting = CountingEmbedder()
+    again = QAService.open(settings, counting)
+    assert again.store.get_meta("ingest_recipe") != "older"  # prepared again ...
+    assert "Ships dock here daily." not in counting.texts  # ... from the vectors it had
+    assert again.ask("ships", "d1").passages[0].text == "Ships dock here daily."
+    again.close()
