@@ -44,8 +44,8 @@ class Settings(BaseSettings):
         "first. 0 = no bound.")
     answer_cache_size: int = Field(2048, ge=0, description="Answers kept for repeated questions (0 = off).")
     abstain_threshold: float = Field(
-        0.94, description="Answers whose reranker score is below this are withheld (answer: null). "
-        "0.94 is the 1st percentile of answerable questions' scores in bench/calibrate.py.")
+        0.95, description="Answers whose reranker score is below this are withheld (answer: null). "
+        "0.95 is the 1st percentile (0.948) of answerable questions' scores in bench/calibrate.py.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed to call the API from a browser.")
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
