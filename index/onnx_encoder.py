@@ -45,7 +45,9 @@ class OnnxEmbedder:
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.dim = int(self.encode(["dimension probe"]).shape[1])
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> Matrix:
+    def encode(self, texts: list[str], batch_size: int = 32) -> Matrix:
+        # 32, not 64: on 2 cores, batches of 16-32 news sentences ran 10-20% faster than 64 in
+        # three interleaved rounds (larger batches pad more and leave the caches).
         if not texts:
             return np.zeros((0, getattr(self, "dim", 0)), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(texts)
