@@ -3,6 +3,7 @@ ablations) on the same corpus and questions, in process, with the real model by 
 
     python bench/quality.py                       # squad_dev first 500 + seed + unanswerable sets
     python bench/quality.py --limit 100 --fake    # quick look with the fake embedder
+    python bench/quality.py --skip 500 --no-ablation   # held-out squad_dev questions 501-1000
 
 Correctness follows ../shared/tools/qa_eval.py: an "expect" substring, or Jaccard >= 0.5 with a
 "gold" sentence. Prints one table; use it to see what each component adds.
@@ -110,13 +111,15 @@ def main() -> int:
     ap.add_argument("--seed-questions", type=Path, default=SHARED / "seed_questions.jsonl")
     ap.add_argument("--unanswerable", type=Path, default=ROOT / "bench" / "data" / "unanswerable.jsonl")
     ap.add_argument("--limit", type=int, default=500)
+    ap.add_argument("--skip", type=int, default=0,
+                    help="start after this many squad questions: --skip 500 measures held-out questions 501-1000")
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/qa-bench-data"))
     ap.add_argument("--fake", action="store_true", help="use the fake embedder (fast, offline, lower quality)")
     ap.add_argument("--no-ablation", action="store_true")
     args = ap.parse_args()
 
     service = open_service(args)
-    squad = load(args.questions)[: args.limit]
+    squad = load(args.questions)[args.skip: args.skip + args.limit]
     seed = [q for q in load(args.seed_questions) if "turns" not in q]
     negatives = [q for q in seed if q.get("answerable") is False] + load(args.unanswerable)
     seed_pos = [q for q in seed if q.get("answerable") is not False]
