@@ -164,6 +164,10 @@ class PostgresStore:
             rows = cur.execute(f"SELECT {pgsql.DOCUMENT} FROM qa_documents d ORDER BY d.created_at, d.id").fetchall()
         return [StoredDocument(*r) for r in rows]
 
+    def document_ids(self) -> list[str]:
+        with self._cursor() as cur:
+            return [r[0] for r in cur.execute("SELECT id FROM qa_documents ORDER BY created_at, id").fetchall()]
+
     def has_document(self, document_id: str) -> bool:
         with self._cursor() as cur:
             return cur.execute("SELECT 1 FROM qa_documents WHERE id = %s", (document_id,)).fetchone() is not None

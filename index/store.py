@@ -225,6 +225,10 @@ class Store:
                 "FROM documents d ORDER BY d.created_at, d.id").fetchall()
         return [_document(r) for r in rows]
 
+    def document_ids(self) -> list[str]:
+        with self.lock:
+            return [r[0] for r in self._conn.execute("SELECT id FROM documents ORDER BY created_at, id")]
+
     def has_document(self, document_id: str) -> bool:
         with self.lock:
             return self._conn.execute(

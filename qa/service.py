@@ -97,16 +97,22 @@ class QAService:
         self.store.close()
 
     def _prepare_again_if_recipe_changed(self) -> None:
-        """Documents stored by an earlier version were indexed under other texts: prepare and
-        embed them again from their stored text, once, so old and new ones rank alike."""
+        """Documents stored by an earlier version were indexed under other texts: prepare them
+        again from their stored text, once, so old and new ones rank alike. One at a time (a
+        large store's texts never sit in memory together); vectors are reused where the embedded
+        text is unchanged."""
         if self.store.get_meta("ingest_recipe") == RECIPE:
             return
-        stored = self.store.list_documents()
-        if stored:
-            log.warning("indexing %d stored documents again (ingest recipe %s)", len(stored), RECIPE)
-        for doc in stored:
-            self.put(DocumentInput(text=doc.text, id=doc.id, title=doc.title, url=doc.url, metadata=doc.metadata),
-                     refresh=True)
+        ids = self.store.document_ids()
+        if ids:
+            log.warning("indexing %d stored documents again (ingest recipe %s)", len(ids), RECIPE)
+        for document_id in ids:
+            doc = self.store.get_document(document_id)
+            try:
+                self.put(DocumentInput(text=doc.text, id=doc.id, title=doc.title, url=doc.url,
+                                       metadata=doc.metadata), refresh=True)
+            except BadInput as exc:  # keeps its old indexing rather than keep the service down
+                log.warning("document %r kept as indexed before: %s", document_id, exc)
         self.store.set_meta("ingest_recipe", RECIPE)
 
     def _seed_once(self) -> None:

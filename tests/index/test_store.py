@@ -183,3 +183,11 @@ def test_embedded_texts_and_vectors_come_back_in_order(open_store: Callable[[], 
     assert texts == ["One.", "Two."]
     np.testing.assert_allclose(stored, vectors, rtol=1e-6)
     assert store.embedded("missing")[0] == []
+
+
+def test_document_ids_in_the_order_they_were_added(open_store: Callable[[], Storage]) -> None:
+    store = open_store()
+    assert store.document_ids() == []
+    store.put_document(*_doc("b", ["One."]))
+    store.put_document(*_doc("a", ["Two."]))
+    assert store.document_ids() == ["b", "a"]
