@@ -15,6 +15,7 @@ from index.batching import BatchingEmbedder
 from index.embedder import Embedder, load_embedder
 from index.errors import CorruptFile
 from index.feedback import Feedback
+from index.memo import Memo
 from index.storage import Storage, VectorSearch
 from index.store import NewDocument, Store, StoredDocument
 from index.vectors import Approximation, VectorIndex
@@ -30,6 +31,7 @@ from qa.settings import Settings
 __all__ = ["AskResult", "Feedback", "PutResult", "QAService", "StoredDocument"]
 log = logging.getLogger("qa.service")
 CANDIDATE_DEPTH = 50
+_TOTAL = ""  # not a word: where the document-frequency cache keeps the sentence count
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,7 @@ class QAService:
     answer_cache: cache.AnswerCache[tuple[Passage | None, list[Passage]]] = field(init=False)
     owns_embedder: bool = False  # one this service loaded (and so closes), not one passed in
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
-    _df_cache: dict[str, int] = field(default_factory=dict)
-    _df_state: tuple[int, int] = (-1, 0)  # (generation, sentence count) the cache belongs to
+    _df_cache: Memo[str, int] = field(default_factory=lambda: Memo(100_000))
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -256,15 +257,13 @@ class QAService:
     def _frequencies(self, words: list[str]) -> tuple[dict[str, int], int]:
         """Sentence counts per word, remembered until the next write: one query per new word,
         not per question."""
-        generation = self.store.generation()
-        if generation != self._df_state[0] or len(self._df_cache) > 100_000:
-            self._df_cache, self._df_state = {}, (generation, -1)
-        missing = [w for w in words if w not in self._df_cache]
-        if missing or self._df_state[1] < 0:
+        known = self._df_cache.at(self.store.generation())
+        missing = [w for w in words if w not in known]
+        if missing or _TOTAL not in known:
             counts, total = self.store.document_frequencies(missing)
-            self._df_cache.update(counts)
-            self._df_state = (generation, total)
-        return {w: self._df_cache[w] for w in words}, self._df_state[1]
+            known.update(counts)
+            known[_TOTAL] = total
+        return {w: known[w] for w in words}, known[_TOTAL]
 
 
 def _open_storage(settings: Settings, embedder: Embedder) -> tuple[Storage, VectorSearch]:
