@@ -27,7 +27,7 @@ from api.schemas import (
     FeedbackIn,
 )
 from qa.ingestion import DocumentInput
-from qa.service import Feedback, StoredDocument
+from qa.service import DocumentInfo, Feedback
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 429, 503)}
@@ -136,6 +136,6 @@ def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:
                          metadata=body.metadata, format=body.format)
 
 
-def _summary(doc: StoredDocument) -> DocumentSummary:
+def _summary(doc: DocumentInfo) -> DocumentSummary:
     return DocumentSummary(id=doc.id, title=doc.title, url=doc.url, metadata=doc.metadata,
                            sentences=doc.sentence_count, created_at=doc.created_at, updated_at=doc.updated_at)

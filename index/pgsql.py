@@ -32,8 +32,9 @@ CREATE TABLE IF NOT EXISTS qa_feedback (
 );
 """
 SENTENCE = "id, document_id, position, start_offset, end_offset, text"
-DOCUMENT = ("d.id, d.title, d.url, d.metadata, d.text, d.checksum, d.created_at, d.updated_at, "
-            "(SELECT count(*) FROM qa_sentences s WHERE s.document_id = d.id)")
+DOCUMENT_INFO = ("d.id, d.title, d.url, d.metadata, d.checksum, d.created_at, d.updated_at, "
+                 "(SELECT count(*) FROM qa_sentences s WHERE s.document_id = d.id)")
+DOCUMENT = f"{DOCUMENT_INFO}, d.text"
 # MATERIALIZED: each term's document frequency is counted once, not again for every matching row.
 # BM25 with every term counted once per sentence (sentences rarely repeat a word): IDF from the
 # postings, length from the sentence's lexeme count. PostgreSQL's own ts_rank has no IDF.

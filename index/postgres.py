@@ -20,7 +20,7 @@ import psycopg
 from index import lexical, pgsql
 from index.errors import DocumentNotFound, StoreError, StoreUnavailable
 from index.feedback import FIELDS, Feedback, as_dict
-from index.store import NewDocument, StoredDocument, StoredSentence
+from index.store import DocumentInfo, NewDocument, StoredDocument, StoredSentence
 
 
 class PostgresStore:
@@ -159,10 +159,11 @@ class PostgresStore:
             raise DocumentNotFound(document_id)
         return StoredDocument(*row)
 
-    def list_documents(self) -> list[StoredDocument]:
+    def list_documents(self) -> list[DocumentInfo]:
         with self._cursor() as cur:
-            rows = cur.execute(f"SELECT {pgsql.DOCUMENT} FROM qa_documents d ORDER BY d.created_at, d.id").fetchall()
-        return [StoredDocument(*r) for r in rows]
+            rows = cur.execute(
+                f"SELECT {pgsql.DOCUMENT_INFO} FROM qa_documents d ORDER BY d.created_at, d.id").fetchall()
+        return [DocumentInfo(*r) for r in rows]
 
     def document_ids(self) -> list[str]:
         with self._cursor() as cur:

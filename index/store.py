@@ -64,16 +64,22 @@ class NewDocument:
 
 
 @dataclass(frozen=True)
-class StoredDocument:
+class DocumentInfo:
+    """A stored document without its text: what a listing needs (a newsroom's thousands of
+    articles are listed without reading them)."""
     id: str
     title: str
     url: str | None
     metadata: dict[str, Any]
-    text: str
     checksum: str
     created_at: float
     updated_at: float
     sentence_count: int
+
+
+@dataclass(frozen=True)
+class StoredDocument(DocumentInfo):
+    text: str
 
 
 @dataclass(frozen=True)
@@ -218,12 +224,14 @@ class Store:
             raise DocumentNotFound(document_id)
         return _document(row)
 
-    def list_documents(self) -> list[StoredDocument]:
+    def list_documents(self) -> list[DocumentInfo]:
         with self.lock:
             rows = self._conn.execute(
-                "SELECT d.*, (SELECT COUNT(*) FROM sentences s WHERE s.document_id = d.id) "
+                "SELECT d.id, d.title, d.url, d.metadata, d.checksum, d.created_at, d.updated_at, "
+                "(SELECT COUNT(*) FROM sentences s WHERE s.document_id = d.id) "
                 "FROM documents d ORDER BY d.created_at, d.id").fetchall()
-        return [_document(r) for r in rows]
+        return [DocumentInfo(id=r[0], title=r[1], url=r[2], metadata=json.loads(r[3]), checksum=r[4],
+                             created_at=r[5], updated_at=r[6], sentence_count=r[7]) for r in rows]
 
     def document_ids(self) -> list[str]:
         with self.lock:

@@ -17,7 +17,7 @@ from index.errors import CorruptFile
 from index.feedback import Feedback
 from index.memo import Memo
 from index.storage import Storage, VectorSearch
-from index.store import NewDocument, Store, StoredDocument
+from index.store import DocumentInfo, NewDocument, Store, StoredDocument
 from index.vectors import Approximation, VectorIndex
 from qa import answers, cache, conversation, question, reranking, retrieval
 from qa.answers import Passage
@@ -26,9 +26,9 @@ from qa.ingestion import RECIPE, DocumentInput, find_files, prepare, read_file
 from qa.segmentation import Segmenter
 from qa.settings import Settings
 
-# Feedback and StoredDocument are part of this module's interface: the API layer takes them from
+# Feedback, DocumentInfo and StoredDocument are part of this module's interface: the API layer takes them from
 # here rather than reaching past `qa` into `index`.
-__all__ = ["AskResult", "Feedback", "PutResult", "QAService", "StoredDocument"]
+__all__ = ["AskResult", "DocumentInfo", "Feedback", "PutResult", "QAService", "StoredDocument"]
 log = logging.getLogger("qa.service")
 CANDIDATE_DEPTH = 50
 _TOTAL = ""  # not a word: where the document-frequency cache keeps the sentence count
@@ -174,7 +174,7 @@ class QAService:
     def get(self, document_id: str) -> StoredDocument:
         return self.store.get_document(document_id)
 
-    def documents(self) -> list[StoredDocument]:
+    def documents(self) -> list[DocumentInfo]:
         return self.store.list_documents()
 
     def record_feedback(self, item: Feedback) -> int:

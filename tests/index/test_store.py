@@ -191,3 +191,6 @@ def test_document_ids_in_the_order_they_were_added(open_store: Callable[[], Stor
     store.put_document(*_doc("b", ["One."]))
     store.put_document(*_doc("a", ["Two."]))
     assert store.document_ids() == ["b", "a"]
+    listed = store.list_documents()
+    assert [(d.id, d.title, d.sentence_count, d.metadata) for d in listed] == [("b", "b", 1, {}), ("a", "a", 1, {})]
+    assert not hasattr(listed[0], "text")  # a listing does not read the articles themselves
