@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from api.access import Reader, client_identity
 from api.deps import Admin, Service
@@ -27,7 +27,7 @@ from api.schemas import (
     FeedbackIn,
 )
 from qa.ingestion import DocumentInput
-from qa.service import DocumentInfo, Feedback
+from qa.service import DocumentInfo, Feedback, QAService
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 429, 503)}
@@ -35,18 +35,29 @@ router = APIRouter(responses=ERRORS)
 
 
 @router.post("/ask", response_model=AskResponse, tags=["questions"], dependencies=[Reader])
-def ask(body: AskRequest, service: Service, request: Request) -> AskResponse:
+def ask(body: AskRequest, service: Service, request: Request) -> Response:
     """Answer a question with the best sentence of the articles, or `answer: null` when they do not answer it."""
-    result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id,
-                         client=client_identity(request, service.settings))
-    metrics(request).answers.labels("answered" if result.answer else "abstained").inc()
-    return AskResponse.model_validate(asdict(result))
+    return _json(_answer(body, service, request))
 
 
 @router.post("/ask/batch", response_model=BatchResponse, tags=["questions"], dependencies=[Reader])
-def ask_batch(body: BatchRequest, service: Service, request: Request) -> BatchResponse:
+def ask_batch(body: BatchRequest, service: Service, request: Request) -> Response:
     """Many questions in one call (at most 32), answered in order."""
-    return BatchResponse(results=[ask(q, service, request) for q in body.questions])
+    return _json(BatchResponse(results=[_answer(q, service, request) for q in body.questions]))
+
+
+def _answer(body: AskRequest, service: QAService, request: Request) -> AskResponse:
+    result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id,
+                         client=client_identity(request, service.settings))
+    metrics(request).answers.labels("answered" if result.answer else "abstained").inc()
+    return AskResponse.model_validate(result, from_attributes=True)
+
+
+def _json(model: BaseModel) -> Response:
+    # Already validated: returned as is, FastAPI would dump it to a dict, validate that against
+    # the response model and serialise it again, a third of the time this route spends in the
+    # event loop. The decorator's response_model still documents the shape.
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 @router.post("/feedback", status_code=201, response_model=FeedbackCreated, tags=["feedback"],

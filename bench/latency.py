@@ -6,16 +6,21 @@ abstention) on each encoder backend, over the same index and distinct questions.
     python bench/latency.py --url http://127.0.0.1:8000   # also /ask over HTTP on a running server
     python bench/latency.py --url http://127.0.0.1:8000 --url http://127.0.0.1:8001   # two servers
 
-Prints p50/p95 in ms and each line's ratio to the bare model call.
+The variants take turns, ten questions at a time in rotating order, so a slow spell of this
+shared machine slows all of them alike and the ratios hold. Over HTTP each question
+is timed twice: on a new connection (as urllib opens one) and on a kept-alive one (as a browser
+or an HTTP client library keeps). Prints p50/p95 in ms and each line's ratio to the bare call.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import statistics
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -23,17 +28,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import SHARED, load, open_service  # noqa: E402
 
-from index.embedder import load_embedder  # noqa: E402
+from index.batching import BatchingEmbedder  # noqa: E402
+from index.embedder import Embedder, load_embedder  # noqa: E402
 
 
-def timed(fn: Callable[[str], object], questions: list[str]) -> list[float]:
-    for q in questions[:10]:
-        fn(q)  # warm-up: first calls pay for lazy initialisation
-    out = []
-    for q in questions[10:]:
-        t0 = time.perf_counter()
-        fn(q)
-        out.append((time.perf_counter() - t0) * 1000)
+def interleaved(variants: list[tuple[str, Callable[[str], object]]], questions: list[str],
+                block: int = 10) -> dict[str, list[float]]:
+    """Every block of questions through every variant, the order rotating from block to block; the
+    first block only warms up (lazy initialisation, caches of the sentences)."""
+    out: dict[str, list[float]] = {name: [] for name, _ in variants}
+    for n, start in enumerate(range(0, len(questions), block)):
+        for name, fn in variants[n % len(variants):] + variants[: n % len(variants)]:
+            # PyTorch's and ONNX Runtime's thread pools spin for a while after a call: a pause
+            # between variants keeps one runtime's idle spinning out of the next one's timings.
+            time.sleep(0.05)
+            for q in questions[start:start + block]:
+                t0 = time.perf_counter()
+                fn(q)
+                if n > 0:
+                    out[name].append((time.perf_counter() - t0) * 1000)
     return out
 
 
@@ -43,6 +56,17 @@ def http_ask(url: str) -> Callable[[str], object]:
                                      headers={"Content-Type": "application/json"}, method="POST")
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.read()
+    return ask
+
+
+def http_ask_kept_alive(url: str) -> Callable[[str], object]:
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=30)
+
+    def ask(question: str) -> object:
+        conn.request("POST", parts.path.rstrip("/") + "/ask", body=json.dumps({"question": question}),
+                     headers={"Content-Type": "application/json"})
+        return conn.getresponse().read()
     return ask
 
 
@@ -63,19 +87,26 @@ def main() -> int:
     def bare(q: str) -> object:
         return service.vectors.search(torch.encode([q])[0], 10)
 
-    rows: list[tuple[str, list[float]]] = [("bare model call (torch + FAISS)", timed(bare, questions)),
-                                           ("service.ask, torch encoder", timed(service.ask, questions))]
+    def with_encoder(embedder: Embedder) -> Callable[[str], object]:
+        def ask(q: str) -> object:
+            service.embedder = embedder
+            return service.ask(q)
+        return ask
+
+    variants = [("bare model call (torch + FAISS)", bare), ("service.ask, torch encoder", with_encoder(torch))]
     if not args.fake:
-        service.embedder = load_embedder("onnx", service.settings.model, service.settings.threads,
-                                         service.settings.data_dir / "models")
-        rows.append(("service.ask, ONNX encoder", timed(service.ask, questions)))
+        # Wrapped as the server wraps it, so the lexical search overlaps the encoder as it does there.
+        onnx = BatchingEmbedder(load_embedder("onnx", service.settings.model, service.settings.threads,
+                                              service.settings.data_dir / "models"))
+        variants.append(("service.ask, ONNX encoder", with_encoder(onnx)))
     for url in args.url:
-        rows.append((f"POST /ask {url}", timed(http_ask(url), questions)))
-    base = statistics.median(rows[0][1])
-    print(f"{'what':40} {'p50 ms':>7} {'p95 ms':>7} {'p50 ratio':>9}")
-    for name, lat in rows:
+        variants += [(f"POST /ask {url}", http_ask(url)), (f"  {url}, kept alive", http_ask_kept_alive(url))]
+    rows = interleaved(variants, questions)
+    base = statistics.median(rows[variants[0][0]])
+    print(f"{'what':48} {'p50 ms':>7} {'p95 ms':>7} {'p50 ratio':>9}")
+    for name, lat in rows.items():
         p50, p95 = statistics.median(lat), sorted(lat)[int(0.95 * len(lat))]
-        print(f"{name:40} {p50:7.1f} {p95:7.1f} {p50 / base:9.2f}")
+        print(f"{name:48} {p50:7.1f} {p95:7.1f} {p50 / base:9.2f}")
     service.close()
     return 0
 

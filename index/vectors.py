@@ -21,6 +21,8 @@ from index.files import atomic_write, sha256_file
 
 INDEX_FILE = "vectors.faiss"
 MANIFEST_FILE = "vectors.json"
+# Up to this many ids, a restricted search reads their vectors and scores them itself.
+DIRECT_SCORING = 4096
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class VectorIndex:
         """Best-first (id, cosine) pairs; `only` restricts the search to those ids, exactly."""
         if len(self) == 0 or k <= 0 or (only is not None and not only):
             return []
-        if only is not None and self.approximate:
+        if only is not None and (self.approximate or len(only) <= DIRECT_SCORING):
             return self._exact(query, k, only)
         params = None
         if only is not None:
@@ -102,15 +104,26 @@ class VectorIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=False) if i >= 0]
 
     def _exact(self, query: np.ndarray, k: int, only: list[int]) -> list[tuple[int, float]]:
-        # A few hundred ids (one article): score them directly, as an IVF probe could miss them.
-        scores = []
+        # A few dozen ids (lexical-only candidates) or one article's sentences: their vectors
+        # scored directly cost a fraction of a filtered scan, and an IVF probe could miss them.
+        wanted = np.asarray(only, dtype=np.int64)
         with self._lock:
-            for i in only:
-                try:
-                    scores.append((int(i), float(np.dot(self._index.reconstruct(int(i)), query))))
-                except RuntimeError:  # not in the index (removed meanwhile)
-                    continue
-        return sorted(scores, key=lambda p: p[1], reverse=True)[:k]
+            try:
+                matrix = self._index.reconstruct_batch(wanted)
+            except RuntimeError:  # some id is not in the index (removed meanwhile): keep the others
+                kept = [i for i in only if self._has(int(i))]
+                wanted = np.asarray(kept, dtype=np.int64)
+                matrix = self._index.reconstruct_batch(wanted) if kept else np.zeros((0, self.dim), np.float32)
+        scores = matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
+        best = np.argsort(-scores, kind="stable")[:k]
+        return [(int(wanted[i]), float(scores[i])) for i in best]
+
+    def _has(self, i: int) -> bool:
+        try:
+            self._index.reconstruct(i)
+        except RuntimeError:
+            return False
+        return True
 
     def save(self, directory: Path, model: str, generation: int) -> None:
         with self._lock:

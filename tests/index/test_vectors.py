@@ -23,6 +23,20 @@ def test_search_add_remove_and_filter() -> None:
     assert index.search(vectors[0], 5, only=[]) == []
 
 
+def test_restricted_search_scores_directly_or_by_scan_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = VectorIndex(8)
+    vectors = _unit(200, seed=3)
+    index.add(list(range(1000, 1200)), vectors)
+    index.remove([1005])
+    only = [1000 + i for i in range(0, 200, 3)] + [1005, 99999]  # a removed id and one never added
+    direct = index.search(vectors[0], 10, only)
+    monkeypatch.setattr("index.vectors.DIRECT_SCORING", 0)  # force the filtered FAISS scan
+    scanned = index.search(vectors[0], 10, only)
+    assert [i for i, _ in direct] == [i for i, _ in scanned]
+    assert np.allclose([s for _, s in direct], [s for _, s in scanned], atol=1e-5)
+    assert 1005 not in [i for i, _ in direct] and direct[0][0] == 1000
+
+
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     index = VectorIndex(8)
     index.add([1, 2, 3], _unit(3))
