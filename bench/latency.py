@@ -95,7 +95,7 @@ def main() -> int:
 
     variants = [("bare model call (torch + FAISS)", bare), ("service.ask, torch encoder", with_encoder(torch))]
     if not args.fake:
-        # Wrapped as the server wraps it, so the lexical search overlaps the encoder as it does there.
+        # Wrapped in the micro-batcher as the server wraps it: the same thread hand-offs.
         onnx = BatchingEmbedder(load_embedder("onnx", service.settings.model, service.settings.threads,
                                               service.settings.data_dir / "models"))
         variants.append(("service.ask, ONNX encoder", with_encoder(onnx)))

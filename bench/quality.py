@@ -70,9 +70,8 @@ def fused(service: QAService, q: dict) -> tuple[list[str], bool]:
     from qa import retrieval
 
     vec = service.embedder.encode([q["question"]])[0]
-    depth, only = service.settings.candidate_depth, q.get("document_id")
-    lexical = service.store.lexical_search(q["question"], depth, only)
-    cands = retrieval.gather(service.store, service.vectors, vec, lexical, depth, only)
+    cands = retrieval.gather(service.store, service.vectors, vec, q["question"],
+                             service.settings.candidate_depth, q.get("document_id"))
     return [c.sentence.text for c in cands[:10]], True
 
 

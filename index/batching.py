@@ -30,16 +30,9 @@ class BatchingEmbedder:
     def encode(self, texts: list[str], batch_size: int = 64) -> Matrix:
         if len(texts) != 1 or self._closed:  # ingestion batches already; after close, no worker waits
             return self.inner.encode(texts, batch_size)
-        return self.submit(texts[0]).result().reshape(1, -1)
-
-    def submit(self, text: str) -> Future[np.ndarray]:
-        """One text's vector, to come: the caller can do other work while the encoder runs."""
         future: Future[np.ndarray] = Future()
-        if self._closed:
-            future.set_result(self.inner.encode([text])[0])
-        else:
-            self._queue.put((text, future))
-        return future
+        self._queue.put((texts[0], future))
+        return future.result().reshape(1, -1)
 
     def close(self) -> None:
         self._closed = True

@@ -25,12 +25,12 @@ class Candidate:
     previous: str = ""  # the sentence before, for features that look at context
 
 
-def gather(store: Storage, vectors: VectorSearch, query: np.ndarray, lexical: list[tuple[int, float]], depth: int,
-           document_id: str | None) -> list[Candidate]:
-    """Fuse the dense ranking for `query` with a lexical one (`store.lexical_search`, done by the
-    caller while the question was being embedded)."""
+def gather(
+    store: Storage, vectors: VectorSearch, query: np.ndarray, text: str, depth: int, document_id: str | None
+) -> list[Candidate]:
     only = store.sentence_ids(document_id) if document_id is not None else None
     dense = vectors.search(query, depth, only)
+    lexical = store.lexical_search(text, depth, document_id)
     by_id: dict[int, dict[str, float]] = {}
     for name, ranking in (("dense", dense), ("lexical", lexical)):
         for rank, (sid, score) in enumerate(ranking):
