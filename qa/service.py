@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from index.embedder import Embedder, load_embedder
 from index.errors import CorruptFile
 from index.feedback import Feedback
 from index.memo import Memo
+from index.onnx_encoder import OnnxEmbedder
 from index.storage import Storage, VectorSearch
 from index.store import DocumentInfo, NewDocument, Store, StoredDocument
 from index.vectors import Approximation, VectorIndex
@@ -84,7 +86,7 @@ class QAService:
         if embedder is None:
             embedder = load_embedder(settings.embedder, settings.model, settings.threads, settings.data_dir / "models")
             if settings.encoder_batching:
-                embedder = BatchingEmbedder(embedder)
+                embedder = _batching(embedder, settings.threads)
         store, vectors = _open_storage(settings, embedder)
         service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors, owns_embedder=owns_embedder)
         service._prepare_again_if_recipe_changed()
@@ -215,13 +217,16 @@ class QAService:
         # The vector first, BM25 after (under the lock): BM25 run while the encoder works, whose
         # two threads already take both cores, was no faster for one client and, under 32
         # clients, lengthened the tail (p99 ~1.1 s against ~0.8 s).
-        query_vector = self.embedder.encode([resolved])[0]
-        asked = question.parse(text)
-        # One consistent view of the store while the answer is put together: a concurrent
-        # replace or delete must not remove a sentence between finding it and quoting it.
-        with self.store.lock:
-            ranked = self._rank(asked, resolved, query_vector, document_id, previous)
-            return self._decide(asked, ranked, document_id, top_k)
+        # Counted while it is answered: the encoder takes both cores only for a lone question.
+        load = self.embedder.load if isinstance(self.embedder, BatchingEmbedder) else nullcontext()
+        with load:
+            query_vector = self.embedder.encode([resolved])[0]
+            asked = question.parse(text)
+            # One consistent view of the store while the answer is put together: a concurrent
+            # replace or delete must not remove a sentence between finding it and quoting it.
+            with self.store.lock:
+                ranked = self._rank(asked, resolved, query_vector, document_id, previous)
+                return self._decide(asked, ranked, document_id, top_k)
 
     def _checked(self, text: str, document_id: str | None) -> str:
         text = " ".join(text.split())
@@ -266,6 +271,12 @@ class QAService:
             known.update(counts)
             known[_TOTAL] = total
         return {w: known[w] for w in words}, known[_TOTAL]
+
+
+def _batching(embedder: Embedder, threads: int) -> BatchingEmbedder:
+    """Micro-batching, with a one-thread twin of an ONNX encoder for when others are answered meanwhile."""
+    one_core = embedder.with_threads(1) if isinstance(embedder, OnnxEmbedder) and threads != 1 else None
+    return BatchingEmbedder(embedder, shared=one_core)
 
 
 def _open_storage(settings: Settings, embedder: Embedder) -> tuple[Storage, VectorSearch]:

@@ -49,3 +49,37 @@ def test_an_encoder_error_reaches_every_caller_and_batches_pass_through() -> Non
     assert batching.encode(["fine"]).shape == (1, inner.dim)  # the worker survived
     assert batching.encode(["a", "b", "c"]).shape == (3, inner.dim)
     batching.close()
+
+
+def test_the_one_core_encoder_takes_batches_and_any_question_asked_under_load() -> None:
+    alone, shared = Recording(), Recording()
+    alone.gate.set()
+    shared.gate.set()
+    batching = BatchingEmbedder(alone, shared=shared)
+    with batching.load:  # one question being answered: the encoder may take every core
+        assert not batching.load.busy
+        batching.encode(["a lone question"])
+        with batching.load:  # a second one meanwhile
+            assert batching.load.busy
+            batching.encode(["asked under load"])
+    assert not batching.load.busy
+    batching.close()
+    assert alone.calls == [1] and shared.calls == [1]
+
+
+def test_questions_answered_together_all_go_to_the_one_core_encoder() -> None:
+    alone, shared = Recording(), Recording()
+    alone.gate.set()
+    shared.gate.set()
+    batching = BatchingEmbedder(alone, shared=shared)
+    together = threading.Barrier(8)
+
+    def answer(question: str) -> Matrix:
+        with batching.load:
+            together.wait(5)  # all eight are being answered before any is embedded
+            return batching.encode([question])
+
+    with ThreadPoolExecutor(8) as pool:
+        rows = list(pool.map(answer, [f"question {i}" for i in range(8)]))
+    batching.close()
+    assert len(rows) == 8 and alone.calls == [] and sum(shared.calls) == 8

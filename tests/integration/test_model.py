@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.service import QAService
@@ -100,6 +101,8 @@ def test_onnx_backend_gives_the_pytorch_vectors(real: QAService, tmp_path_factor
     texts = ["what did Brokenshire say?", "Britain's government has pledged £12 million (S$24.6 million).", "ok"]
     cosines = (onnx.encode(texts) * torch.encode(texts)).sum(axis=1)
     assert cosines.min() > 0.999
+    two_threads = onnx.with_threads(2)  # type: ignore[attr-defined]  # the twin the server batches with
+    assert np.allclose(two_threads.encode(texts), onnx.encode(texts), atol=1e-5)
     assert onnx.name == torch.name == real.embedder.name  # same vectors: switching backends needs no rebuild
     exported = sorted(cache.glob("*.onnx"))
     assert len(exported) == 1
