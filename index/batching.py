@@ -58,9 +58,11 @@ class BatchingEmbedder:
         self._worker = threading.Thread(target=self._run, name="qa-encoder", daemon=True)
         self._worker.start()
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> Matrix:
+    def encode(self, texts: list[str], batch_size: int | None = None) -> Matrix:
         if len(texts) != 1 or self._closed:  # ingestion batches already; after close, no worker waits
-            return self.inner.encode(texts, batch_size)
+            # The encoder's own batch size unless one is asked for: ONNX runs 32 at a time
+            # faster than the protocol's 64 (onnx_encoder), and ingestion comes through here.
+            return self.inner.encode(texts) if batch_size is None else self.inner.encode(texts, batch_size)
         future: Future[np.ndarray] = Future()
         self._queue.put((texts[0], future))
         return future.result().reshape(1, -1)
