@@ -214,12 +214,12 @@ class QAService:
 
     def _answer(self, text: str, resolved: str, document_id: str | None, top_k: int,
                 previous: conversation.Turn | None) -> tuple[Passage | None, list[Passage]]:
-        # The vector first, BM25 after (under the lock): BM25 run while the encoder works, whose
-        # two threads already take both cores, was no faster for one client and, under 32
-        # clients, lengthened the tail (p99 ~1.1 s against ~0.8 s).
         # Counted while it is answered: the encoder takes both cores only for a lone question.
         load = self.embedder.load if isinstance(self.embedder, BatchingEmbedder) else nullcontext()
         with load:
+            # The vector first, BM25 after (under the lock): BM25 run while the encoder works,
+            # whose two threads already take both cores, was no faster for one client and,
+            # under 32 clients, lengthened the tail (p99 ~1.1 s against ~0.8 s).
             query_vector = self.embedder.encode([resolved])[0]
             asked = question.parse(text)
             # One consistent view of the store while the answer is put together: a concurrent

@@ -25,7 +25,9 @@ class Settings(BaseSettings):
         "`sentence-transformers` on PyTorch; `onnx-int8` also quantised; or a deterministic fake for tests.")
     encoder_batching: bool = Field(
         True, description="Embed questions that arrive together in one encoder call (no added wait).")
-    threads: int = Field(2, ge=0, description="Torch/FAISS threads for one query (0 = library default).")
+    threads: int = Field(
+        2, ge=0, description="Encoder threads for a lone question (0 = library default); while others are "
+        "answered, the ONNX encoder runs on one thread. FAISS searches on one thread either way.")
     candidate_depth: int = Field(
         30, ge=1, le=1000, description="Sentences each first-stage ranker (FAISS, BM25) passes to the reranker: "
         "fewer answer faster. On squad_dev, 30 and 50 ranked alike (bench/quality.py).")
