@@ -23,6 +23,9 @@ from index.feedback import FIELDS, Feedback, as_dict
 from index.memo import Memo
 from index.seal import Seal
 
+# DocumentInfo's fields in order; StoredDocument adds the text after them.
+_DOCUMENT_INFO = ("d.id, d.title, d.url, d.metadata, d.checksum, d.created_at, d.updated_at, "
+                  "(SELECT COUNT(*) FROM sentences s WHERE s.document_id = d.id)")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -217,21 +220,17 @@ class Store:
     # --- reads ------------------------------------------------------------------------------
     def get_document(self, document_id: str) -> StoredDocument:
         with self.lock:
-            row = self._conn.execute(
-                "SELECT d.*, (SELECT COUNT(*) FROM sentences s WHERE s.document_id = d.id) "
-                "FROM documents d WHERE d.id = ?", (document_id,)).fetchone()
+            row = self._conn.execute(f"SELECT {_DOCUMENT_INFO}, d.text FROM documents d WHERE d.id = ?",
+                                     (document_id,)).fetchone()
         if row is None:
             raise DocumentNotFound(document_id)
-        return _document(row)
+        return StoredDocument(*_decoded(row))
 
     def list_documents(self) -> list[DocumentInfo]:
         with self.lock:
             rows = self._conn.execute(
-                "SELECT d.id, d.title, d.url, d.metadata, d.checksum, d.created_at, d.updated_at, "
-                "(SELECT COUNT(*) FROM sentences s WHERE s.document_id = d.id) "
-                "FROM documents d ORDER BY d.created_at, d.id").fetchall()
-        return [DocumentInfo(id=r[0], title=r[1], url=r[2], metadata=json.loads(r[3]), checksum=r[4],
-                             created_at=r[5], updated_at=r[6], sentence_count=r[7]) for r in rows]
+                f"SELECT {_DOCUMENT_INFO} FROM documents d ORDER BY d.created_at, d.id").fetchall()
+        return [DocumentInfo(*_decoded(r)) for r in rows]
 
     def document_ids(self) -> list[str]:
         with self.lock:
@@ -374,7 +373,6 @@ class _Transaction:
         self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def _document(row: tuple[Any, ...]) -> StoredDocument:
-    return StoredDocument(
-        id=row[0], title=row[1], url=row[2], metadata=json.loads(row[3]), text=row[4],
-        checksum=row[5], created_at=row[6], updated_at=row[7], sentence_count=row[8])
+def _decoded(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row of `_DOCUMENT_INFO` columns (then any more) with its metadata JSON decoded."""
+    return (*row[:3], json.loads(row[3]), *row[4:])
