@@ -2,7 +2,7 @@
 
 The model is exported once (that step imports torch) into a cache folder and reused on every
 start. fp32 gives the PyTorch vectors (cosine 1.000) at a fraction of the cost; `quantize=True`
-adds dynamic int8 weights, faster again but slightly different vectors (cosine ~0.97).
+adds dynamic int8 weights, faster again but slightly different vectors (cosine ~0.99).
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ class OnnxEmbedder:
         if not (folder / "tokenizer.json").exists():
             raise EmbedderUnavailable(f"model {model!r}: no local folder with tokenizer.json at {folder}")
         _require_mean_pooling(folder)
-        self.name = f"{model}+int8" if quantize else model  # fp32 vectors equal the PyTorch ones
+        # fp32 vectors equal the PyTorch ones. "int8pc": per-channel int8, whose vectors differ from
+        # those of the per-tensor int8 that earlier versions stored as "+int8".
+        self.name = f"{model}+int8pc" if quantize else model
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(_max_length(folder))
         self._tokenizer.no_padding()
@@ -97,12 +99,14 @@ def exported(folder: Path, cache_dir: Path, quantize: bool) -> Path:
         _record_checksum(fp32)
     if not quantize:
         return fp32
-    int8 = cache_dir / f"{slug}.int8.onnx"
+    int8 = cache_dir / f"{slug}.int8pc.onnx"
     if not _intact(int8):
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         tmp = int8.with_name(f".{int8.name}.tmp")
-        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        # Per-channel scales: vectors at cosine 0.993 to fp32 rather than 0.970 with one scale per
+        # tensor, at the same speed (100 squad_dev questions, this machine).
+        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
         tmp.replace(int8)
         fsync_dir(cache_dir)
         _record_checksum(int8)

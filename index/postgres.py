@@ -23,6 +23,19 @@ from index.feedback import FIELDS, Feedback, as_dict
 from index.store import DocumentInfo, NewDocument, StoredDocument, StoredSentence
 
 
+def read_meta(url: str, key: str) -> str | None:
+    """One meta value of a database, read before the store is opened (to choose the encoder its
+    vectors came from); None when the tables are not there yet."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            row = conn.execute("SELECT value FROM qa_meta WHERE key = %s", (key,)).fetchone()
+    except psycopg.errors.UndefinedTable:
+        return None
+    except psycopg.Error as exc:
+        raise StoreUnavailable(f"cannot connect to PostgreSQL: {type(exc).__name__}") from exc
+    return str(row[0]) if row else None
+
+
 class PostgresStore:
     def __init__(self, url: str, dim: int, ef_search: int = 100, statement_timeout_ms: int = 30000) -> None:
         self._url, self.dim = url, dim

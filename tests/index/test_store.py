@@ -1,6 +1,7 @@
 """The store contract, run against both backends; SQLite-only behaviour at the end."""
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,20 @@ def test_generation_advances_on_every_write(open_store: Callable[[], Storage]) -
     store.put_document(*_doc("a", ["One."]))
     store.delete_document("a")
     assert store.generation() == g0 + 2
+
+
+def test_titles_slices_and_mentions_read_after_a_write_are_the_new_ones(open_store: Callable[[], Storage]) -> None:
+    store = open_store()
+    doc, vectors = _doc("a", ["The mayor spoke.", "Rain fell."])
+    store.put_document(doc, vectors)
+    assert (store.titles(["a"]), store.text_slice("a", 0, 16), store.mentions("mayor")) == \
+        ({"a": "a"}, "The mayor spoke.", True)
+    again, vectors = _doc("a", ["The judge spoke.", "Rain fell."])
+    store.put_document(replace(again, title="Court"), vectors)
+    assert (store.titles(["a"]), store.text_slice("a", 0, 16), store.mentions("mayor")) == \
+        ({"a": "Court"}, "The judge spoke.", False)
+    store.delete_document("a")
+    assert store.titles(["a"]) == {} and not store.mentions("judge")
 
 
 def test_lexical_search_ignores_query_syntax_and_scopes_to_document(open_store: Callable[[], Storage]) -> None:

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from index.embedder import FakeEmbedder
-from index.store import NewDocument, NewSentence
+from index.store import NewDocument, NewSentence, Store
 from index.vectors import INDEX_FILE
 from qa.errors import BadInput, Conflict, DocumentNotFound
 from qa.ingestion import DocumentInput
-from qa.service import QAService
+from qa.service import QAService, encoder_kind
 from qa.settings import Settings
 from tests.conftest import SEED_ID
 
@@ -140,6 +140,22 @@ def test_another_model_re_embeds_every_stored_sentence(settings: Settings, servi
     assert other.store.get_meta("vector_model") == "fake-hash-64"
     assert other.ask("When did the harbour open?", "d1").passages[0].text == "The harbour opened in 1990."
     other.close()
+
+
+def test_auto_encoder_is_int8_unless_the_store_holds_full_precision_vectors(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, seeds_dir=tmp_path / "none", embedder="auto")
+    assert encoder_kind(settings) == "onnx-int8"  # a new store
+    for stored, kind in [(settings.model, "onnx"), (settings.model + "+int8", "onnx-int8"),
+                         ("another-model", "onnx-int8")]:
+        store = Store(settings.database_path)
+        store.set_meta("vector_model", stored)
+        store.close()
+        assert encoder_kind(settings) == kind
+    assert encoder_kind(settings.model_copy(update={"embedder": "sentence-transformers"})) == "sentence-transformers"
+    (tmp_path / "garbage").mkdir()
+    junk = Settings(data_dir=tmp_path / "garbage", seeds_dir=tmp_path / "none", embedder="auto")
+    junk.database_path.write_bytes(b"not a database")
+    assert encoder_kind(junk) == "onnx-int8"  # opening the store reports the damage, not this
 
 
 def test_the_title_is_indexed_with_every_sentence_and_old_indexes_are_redone(
