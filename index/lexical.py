@@ -1,4 +1,4 @@
-"""Lexical search over the sentences' FTS5 postings (BM25, Porter-stemmed)."""
+"""Lexical lookups in the sentences' FTS5 postings (Porter-stemmed); BM25 ranking is in `index.postings`."""
 
 from __future__ import annotations
 
@@ -27,21 +27,18 @@ def query_terms(text: str, stopwords: bool = True) -> list[str]:
     return list(seen)
 
 
-def search(
-    conn: sqlite3.Connection, text: str, k: int, document_id: str | None = None
-) -> list[tuple[int, float]]:
-    """Best-first (sentence id, BM25 score) pairs; a higher score is a better match."""
-    terms = query_terms(text)
-    if not terms:
-        return []
-    # Each term quoted, so FTS5 query syntax in user text (AND, NEAR, *, ") is never interpreted.
-    return _run(conn, " OR ".join(_quote(t) for t in terms), k, document_id)
-
-
 def contains_phrase(conn: sqlite3.Connection, text: str, document_id: str | None = None) -> bool:
     """Whether any sentence holds all the words of `text`, in order (stemmed)."""
     terms = query_terms(text, stopwords=False)
-    return bool(terms) and bool(_run(conn, _quote(" ".join(terms)), 1, document_id))
+    if not terms:
+        return False
+    match = _quote(" ".join(terms))
+    if document_id is None:
+        row = conn.execute("SELECT 1 FROM postings WHERE postings MATCH ? LIMIT 1", (match,)).fetchone()
+    else:
+        row = conn.execute("SELECT 1 FROM postings p JOIN sentences s ON s.id = p.rowid "
+                           "WHERE postings MATCH ? AND s.document_id = ? LIMIT 1", (match, document_id)).fetchone()
+    return row is not None
 
 
 def document_frequencies(conn: sqlite3.Connection, words: list[str]) -> tuple[dict[str, int], int]:
@@ -58,16 +55,3 @@ def document_frequencies(conn: sqlite3.Connection, words: list[str]) -> tuple[di
 
 def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
-
-
-def _run(conn: sqlite3.Connection, match: str, k: int, document_id: str | None) -> list[tuple[int, float]]:
-    if document_id is None:
-        sql = "SELECT rowid, bm25(postings) FROM postings WHERE postings MATCH ? ORDER BY bm25(postings) LIMIT ?"
-        args: tuple[object, ...] = (match, k)
-    else:
-        sql = (
-            "SELECT p.rowid, bm25(postings) FROM postings p JOIN sentences s ON s.id = p.rowid "
-            "WHERE postings MATCH ? AND s.document_id = ? ORDER BY bm25(postings) LIMIT ?"
-        )
-        args = (match, document_id, k)
-    return [(int(r[0]), -float(r[1])) for r in conn.execute(sql, args)]

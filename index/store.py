@@ -21,6 +21,7 @@ from index import lexical
 from index.errors import CorruptFile, DocumentNotFound
 from index.feedback import FIELDS, Feedback, as_dict
 from index.memo import Memo
+from index.postings import TOKENIZE, Postings
 from index.seal import Seal
 
 # DocumentInfo's fields in order; StoredDocument adds the text after them.
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS sentences (
     text TEXT NOT NULL, index_text TEXT NOT NULL, embed_text TEXT NOT NULL, vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sentences_by_document ON sentences(document_id, position);
-CREATE VIRTUAL TABLE IF NOT EXISTS postings USING fts5(body, tokenize = 'porter unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS postings USING fts5(body, tokenize = '{tokenize}');
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY, created_at REAL NOT NULL, helpful INTEGER NOT NULL,
     conversation_id TEXT, question TEXT, answer TEXT, document_id TEXT, comment TEXT, extra TEXT NOT NULL
@@ -119,11 +120,12 @@ class Store:
             # FULL: a committed (acknowledged) write survives a crash or power loss.
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(SCHEMA)
+            self._conn.executescript(SCHEMA.format(tokenize=TOKENIZE))
             # A file whose seal matched is known good; otherwise (first start after a crash) check it all.
             check = "quick_check" if verified else "integrity_check"
             if self._conn.execute(f"PRAGMA {check}").fetchone()[0] != "ok":
                 raise CorruptFile(f"database {path} failed its integrity check")
+            self._postings = Postings(self._conn)
         except (sqlite3.DatabaseError, CorruptFile) as exc:
             self._conn.close()
             self._seal.close()
@@ -137,6 +139,7 @@ class Store:
 
     def close(self) -> None:
         with self.lock:
+            self._postings.close()
             self._conn.close()  # the last connection checkpoints the WAL into the file
             self._seal.close()
 
@@ -309,8 +312,10 @@ class Store:
                 "SELECT id FROM sentences WHERE document_id = ?", (document_id,))]
 
     def lexical_search(self, text: str, k: int, document_id: str | None = None) -> list[tuple[int, float]]:
+        """Best-first (sentence id, BM25 score) pairs; a higher score is a better match."""
         with self.lock:
-            return lexical.search(self._conn, text, k, document_id)
+            within = np.array(self.sentence_ids(document_id), dtype=np.int64) if document_id is not None else None
+            return self._postings.search(lexical.query_terms(text), k, self.generation(), within)
 
     def document_frequencies(self, words: list[str]) -> tuple[dict[str, int], int]:
         with self.lock:
