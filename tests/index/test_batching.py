@@ -16,11 +16,13 @@ class Recording(FakeEmbedder):
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[int] = []
+        self.threads: list[str] = []
         self.gate = threading.Event()
 
     def encode(self, texts: list[str], batch_size: int = 64) -> Matrix:
         self.gate.wait(5)
         self.calls.append(len(texts))
+        self.threads.append(threading.current_thread().name)
         if "boom" in texts:
             raise RuntimeError("encoder failed")
         return super().encode(texts, batch_size)
@@ -65,6 +67,8 @@ def test_the_one_core_encoder_takes_batches_and_any_question_asked_under_load() 
     assert not batching.load.busy
     batching.close()
     assert alone.calls == [1] and shared.calls == [1]
+    # The lone question never waited for the worker thread; the one under load was batched there.
+    assert alone.threads == [threading.current_thread().name] and shared.threads == ["qa-encoder"]
 
 
 def test_questions_answered_together_all_go_to_the_one_core_encoder() -> None:
