@@ -19,7 +19,7 @@ import numpy as np
 
 from index.embedder import Matrix, normalise, resolve_model_path
 from index.errors import EmbedderUnavailable
-from index.files import atomic_write, fsync_dir, sha256_file
+from index.files import atomic_write, exclusive, fsync_dir, sha256_file
 
 INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 log = logging.getLogger("index.onnx")
@@ -93,24 +93,31 @@ def exported(folder: Path, cache_dir: Path, quantize: bool) -> Path:
     """The ONNX file for this model folder, exported (and quantised) on first use."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", str(folder.resolve())).strip("-")[-80:]
-    fp32 = cache_dir / f"{slug}.onnx"
-    if not _intact(fp32):
-        _export(folder, fp32)
-        _record_checksum(fp32)
-    if not quantize:
-        return fp32
-    int8 = cache_dir / f"{slug}.int8pc.onnx"
-    if not _intact(int8):
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+    # Worker processes starting together on a new folder would write the same temporary files
+    # (the quantiser's too): one exports, the others wait for it and load the result.
+    with exclusive(cache_dir / ".export.lock"):
+        fp32 = cache_dir / f"{slug}.onnx"
+        if not _intact(fp32):
+            _export(folder, fp32)
+            _record_checksum(fp32)
+        if not quantize:
+            return fp32
+        int8 = cache_dir / f"{slug}.int8pc.onnx"
+        if not _intact(int8):
+            _quantize(fp32, int8)
+            _record_checksum(int8)
+        return int8
 
-        tmp = int8.with_name(f".{int8.name}.tmp")
-        # Per-channel scales: vectors at cosine 0.993 to fp32 rather than 0.970 with one scale per
-        # tensor, at the same speed (100 squad_dev questions, this machine).
-        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
-        tmp.replace(int8)
-        fsync_dir(cache_dir)
-        _record_checksum(int8)
-    return int8
+
+def _quantize(fp32: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = target.with_name(f".{target.name}.tmp")
+    # Per-channel scales: vectors at cosine 0.993 to fp32 rather than 0.970 with one scale per
+    # tensor, at the same speed (100 squad_dev questions, this machine).
+    quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+    tmp.replace(target)
+    fsync_dir(target.parent)
 
 
 def _intact(path: Path) -> bool:
