@@ -14,6 +14,7 @@ import sqlite3
 
 import numpy as np
 
+from index import lexical
 from index.memo import Memo
 
 TOKENIZE = "porter unicode61"  # the lexical index's tokenizer, here and in the store's schema
@@ -52,6 +53,18 @@ class Postings:
             ids, scores = ids[keep], scores[keep]
         best = np.argsort(-scores, kind="stable")[:k]
         return [(int(ids[i]), float(scores[i])) for i in best]
+
+    def frequencies(self, words: list[str], generation: int) -> tuple[dict[str, int], int]:
+        """How many sentences hold each word (as the index stems it), and how many there are: from
+        the postings a question's BM25 search has read already, more often than not."""
+        known = self._terms.at(generation)
+        counts = {}
+        for word in words:
+            tokens = self._tokens.of([word])
+            # "Brokenshire's" is the phrase "brokenshir s": FTS5 counts those.
+            counts[word] = len(self._term(tokens[0], known, generation)[0]) if len(tokens) == 1 \
+                else lexical.sentences_with(self._conn, word)
+        return counts, self._stats(generation)[0]
 
     def _term(self, token: str, known: dict[str, tuple[np.ndarray, np.ndarray]],
               generation: int) -> tuple[np.ndarray, np.ndarray]:

@@ -108,7 +108,7 @@ class Store:
             raise
         # One connection shared across threads, serialised by our own lock.
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.lock = threading.RLock()
+        self.lock = _StoreLock()
         # What every answer reads again (its candidates, their titles, the quoted context, whether
         # a name occurs at all), kept until the next write.
         self._sentences: Memo[int, StoredSentence] = Memo(100_000)
@@ -154,7 +154,10 @@ class Store:
             self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def generation(self) -> int:
-        return int(self.get_meta("generation", "0") or 0)
+        with self.lock:
+            if self.lock.generation is None:
+                self.lock.generation = int(self.get_meta("generation", "0") or 0)
+            return self.lock.generation
 
     # --- writes -----------------------------------------------------------------------------
     def put_document(self, doc: NewDocument, vectors: np.ndarray) -> tuple[list[int], list[int]]:
@@ -210,6 +213,7 @@ class Store:
         return ids
 
     def _bump_generation(self) -> None:
+        self.lock.generation = None  # read again: the transaction may yet roll back
         self._conn.execute(
             "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) "
             "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
@@ -319,7 +323,7 @@ class Store:
 
     def document_frequencies(self, words: list[str]) -> tuple[dict[str, int], int]:
         with self.lock:
-            return lexical.document_frequencies(self._conn, words)
+            return self._postings.frequencies(words, self.generation())
 
     def recent_feedback(self, limit: int = 100) -> list[dict[str, Any]]:
         with self.lock:
@@ -378,6 +382,28 @@ class Store:
                 return
             yield rows
             last = rows[-1][0]
+
+
+class _StoreLock:
+    """The store's re-entrant lock. While it is held, the generation is read from the database once:
+    an answer holds it throughout and would read it ten times (one memo after another); writes
+    from this process need the lock, and those of another process show from the next hold."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        self.generation: int | None = None
+
+    def __enter__(self) -> _StoreLock:
+        self._lock.acquire()
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self.generation = None
+        self._lock.release()
 
 
 class _Transaction:

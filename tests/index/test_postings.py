@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.lexical import query_terms
+from index.lexical import query_terms, sentences_with
 from index.postings import Tokenizer, varint
 from index.store import NewDocument, NewSentence, Store
 
@@ -85,3 +85,10 @@ def test_varint_reads_sqlite_varints() -> None:
     assert varint(bytes([0x81, 0x00])) == (128, 2)
     assert varint(bytes([0x00, 0xFF, 0x7F]), 1) == (16383, 3)
     assert varint(bytes([0xFF] * 8 + [0x01])) == ((1 << 64) - 255, 9)
+
+
+def test_document_frequencies_count_as_fts5_matches(store: Store) -> None:
+    words = ["harbour", "Running", "mayor's", "absent"]
+    counts, total = store.document_frequencies(words)
+    assert counts == {w: sentences_with(store.connection, w) for w in words}
+    assert counts == {"harbour": 4, "Running": 3, "mayor's": 0, "absent": 0} and total == len(SENTENCES)

@@ -79,6 +79,21 @@ def test_titles_slices_and_mentions_read_after_a_write_are_the_new_ones(open_sto
     assert store.titles(["a"]) == {} and not store.mentions("judge")
 
 
+def test_the_generation_is_read_once_while_the_lock_is_held(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store.put_document(*_doc("a", ["One."]))
+    behind_its_back = "UPDATE meta SET value = ? WHERE key = 'generation'"
+    with store.lock:
+        pinned = store.generation()
+        store.connection.execute(behind_its_back, ("50",))  # as another process would write
+        assert store.generation() == pinned
+        store.put_document(*_doc("b", ["Two."]))  # a write of its own shows at once
+        assert store.generation() == 51
+    store.connection.execute(behind_its_back, ("70",))
+    assert store.generation() == 70  # the lock released, the next read sees the other writer
+    store.close()
+
+
 def test_lexical_search_ignores_query_syntax_and_scopes_to_document(open_store: Callable[[], Storage]) -> None:
     store = open_store()
     store.put_document(*_doc("a", ["The mayor spoke."]))
