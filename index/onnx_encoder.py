@@ -96,16 +96,16 @@ def exported(folder: Path, cache_dir: Path, quantize: bool) -> Path:
     # Worker processes starting together on a new folder would write the same temporary files
     # (the quantiser's too): one exports, the others wait for it and load the result.
     with exclusive(cache_dir / ".export.lock"):
-        fp32 = cache_dir / f"{slug}.onnx"
+        fp32, int8 = cache_dir / f"{slug}.onnx", cache_dir / f"{slug}.int8pc.onnx"
+        if quantize and _intact(int8):
+            return int8  # the full-precision file is not read (nor its checksum worked out) at all
         if not _intact(fp32):
             _export(folder, fp32)
             _record_checksum(fp32)
         if not quantize:
             return fp32
-        int8 = cache_dir / f"{slug}.int8pc.onnx"
-        if not _intact(int8):
-            _quantize(fp32, int8)
-            _record_checksum(int8)
+        _quantize(fp32, int8)
+        _record_checksum(int8)
         return int8
 
 
