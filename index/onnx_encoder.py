@@ -55,6 +55,8 @@ class OnnxEmbedder:
         # three interleaved rounds (larger batches pad more and leave the caches).
         if not texts:
             return np.zeros((0, getattr(self, "dim", 0)), dtype=np.float32)
+        if len(texts) == 1:  # a question: nothing to pad, sort or mask
+            return self._one(texts[0])
         encodings = self._tokenizer.encode_batch(texts)
         # Similar lengths together: padding, and so wasted work, stays small when ingesting.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
@@ -64,6 +66,12 @@ class OnnxEmbedder:
             for i, row in zip(batch, self._run([encodings[i] for i in batch]), strict=True):
                 out[i] = row
         return normalise(np.vstack(out))
+
+    def _one(self, text: str) -> Matrix:
+        ids = np.array([self._tokenizer.encode(text).ids], dtype=np.int64)
+        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                                          "token_type_ids": np.zeros_like(ids)})[0]
+        return normalise(hidden.mean(axis=1))
 
     def _run(self, encodings: list[Any]) -> Matrix:
         width = max(len(e.ids) for e in encodings)
