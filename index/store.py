@@ -115,6 +115,7 @@ class Store:
         self._titles: Memo[str, str] = Memo(100_000)
         self._slices: Memo[tuple[str, int, int], str] = Memo(100_000)
         self._mentions: Memo[tuple[str, str | None], bool] = Memo(100_000)
+        self._article_ids: Memo[str, list[int]] = Memo(10_000)
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             # FULL: a committed (acknowledged) write survives a crash or power loss.
@@ -311,9 +312,13 @@ class Store:
             return known[phrase, document_id]
 
     def sentence_ids(self, document_id: str) -> list[int]:
+        # A question about one article reads them twice (for FAISS and for BM25): read once.
         with self.lock:
-            return [r[0] for r in self._conn.execute(
-                "SELECT id FROM sentences WHERE document_id = ?", (document_id,))]
+            known = self._article_ids.at(self.generation())
+            if document_id not in known:
+                known[document_id] = [r[0] for r in self._conn.execute(
+                    "SELECT id FROM sentences WHERE document_id = ?", (document_id,))]
+            return list(known[document_id])
 
     def lexical_search(self, text: str, k: int, document_id: str | None = None) -> list[tuple[int, float]]:
         """Best-first (sentence id, BM25 score) pairs; a higher score is a better match."""

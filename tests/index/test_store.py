@@ -68,15 +68,17 @@ def test_generation_advances_on_every_write(open_store: Callable[[], Storage]) -
 def test_titles_slices_and_mentions_read_after_a_write_are_the_new_ones(open_store: Callable[[], Storage]) -> None:
     store = open_store()
     doc, vectors = _doc("a", ["The mayor spoke.", "Rain fell."])
-    store.put_document(doc, vectors)
+    _, first_ids = store.put_document(doc, vectors)
     assert (store.titles(["a"]), store.text_slice("a", 0, 16), store.mentions("mayor")) == \
         ({"a": "a"}, "The mayor spoke.", True)
-    again, vectors = _doc("a", ["The judge spoke.", "Rain fell."])
-    store.put_document(replace(again, title="Court"), vectors)
+    assert sorted(store.sentence_ids("a")) == sorted(first_ids)
+    again, vectors = _doc("a", ["The judge spoke.", "Rain fell.", "Roads closed."])
+    _, new_ids = store.put_document(replace(again, title="Court"), vectors)
     assert (store.titles(["a"]), store.text_slice("a", 0, 16), store.mentions("mayor")) == \
         ({"a": "Court"}, "The judge spoke.", False)
+    assert sorted(store.sentence_ids("a")) == sorted(new_ids) and len(new_ids) == 3
     store.delete_document("a")
-    assert store.titles(["a"]) == {} and not store.mentions("judge")
+    assert store.titles(["a"]) == {} and not store.mentions("judge") and store.sentence_ids("a") == []
 
 
 def test_the_generation_is_read_once_while_the_lock_is_held(tmp_path: Path) -> None:
