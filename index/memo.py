@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -22,3 +23,10 @@ class Memo(Generic[K, V]):
         if generation != self._generation or len(self._items) > self._max:
             self._items, self._generation = {}, generation
         return self._items
+
+    def get(self, generation: int, key: K, read: Callable[[], V]) -> V:
+        """The value remembered for `key` in this generation, read (and remembered) if there is none."""
+        known = self.at(generation)
+        if key not in known:
+            known[key] = read()
+        return known[key]

@@ -81,13 +81,13 @@ class Postings:
 
     def _stats(self, generation: int) -> tuple[int, float]:
         """Sentences and their mean length in tokens, as bm25() reads them."""
-        known = self._totals.at(generation)
-        if "" not in known:
-            row = self._conn.execute("SELECT block FROM postings_data WHERE id = ?", (_AVERAGES_ROW,)).fetchone()
-            count, offset = varint(row[0]) if row else (0, 0)
-            tokens = varint(row[0], offset)[0] if count else 0
-            known[""] = count, tokens / count if count else 1.0
-        return known[""]
+        return self._totals.get(generation, "", self._read_stats)
+
+    def _read_stats(self) -> tuple[int, float]:
+        row = self._conn.execute("SELECT block FROM postings_data WHERE id = ?", (_AVERAGES_ROW,)).fetchone()
+        count, offset = varint(row[0]) if row else (0, 0)
+        tokens = varint(row[0], offset)[0] if count else 0
+        return count, tokens / count if count else 1.0
 
 
 def idf(count: int, hits: int) -> float:

@@ -284,15 +284,15 @@ class Store:
                 for i in ids if i in found}
 
     def text_slice(self, document_id: str, start: int, end: int) -> str:
+        def read() -> str:
+            row = self._conn.execute("SELECT substr(text, ?, ?) FROM documents WHERE id = ?",
+                                     (start + 1, end - start, document_id)).fetchone()
+            if row is None:
+                raise DocumentNotFound(document_id)
+            return str(row[0])
+
         with self.lock:
-            known = self._slices.at(self.generation())
-            if (document_id, start, end) not in known:
-                row = self._conn.execute("SELECT substr(text, ?, ?) FROM documents WHERE id = ?",
-                                         (start + 1, end - start, document_id)).fetchone()
-                if row is None:
-                    raise DocumentNotFound(document_id)
-                known[document_id, start, end] = str(row[0])
-            return known[document_id, start, end]
+            return self._slices.get(self.generation(), (document_id, start, end), read)
 
     def titles(self, document_ids: list[str]) -> dict[str, str]:
         with self.lock:
@@ -306,19 +306,16 @@ class Store:
     def mentions(self, phrase: str, document_id: str | None = None) -> bool:
         """Whether any sentence (of one document, or of all) holds the phrase."""
         with self.lock:
-            known = self._mentions.at(self.generation())
-            if (phrase, document_id) not in known:
-                known[phrase, document_id] = lexical.contains_phrase(self._conn, phrase, document_id)
-            return known[phrase, document_id]
+            return self._mentions.get(self.generation(), (phrase, document_id),
+                                      lambda: lexical.contains_phrase(self._conn, phrase, document_id))
 
     def sentence_ids(self, document_id: str) -> list[int]:
         # A question about one article reads them twice (for FAISS and for BM25): read once.
+        def read() -> list[int]:
+            return [r[0] for r in self._conn.execute("SELECT id FROM sentences WHERE document_id = ?", (document_id,))]
+
         with self.lock:
-            known = self._article_ids.at(self.generation())
-            if document_id not in known:
-                known[document_id] = [r[0] for r in self._conn.execute(
-                    "SELECT id FROM sentences WHERE document_id = ?", (document_id,))]
-            return list(known[document_id])
+            return list(self._article_ids.get(self.generation(), document_id, read))
 
     def lexical_search(self, text: str, k: int, document_id: str | None = None) -> list[tuple[int, float]]:
         """Best-first (sentence id, BM25 score) pairs; a higher score is a better match."""
