@@ -35,6 +35,8 @@ class PassageOut(BaseModel):
     context: str
     highlight: tuple[int, int] | None = Field(
         None, description="[start, end) of the answering phrase within `text`, when one stands out.")
+    confidence: float | None = Field(
+        None, description="First passage only: the learned probability (0-1) that it answers the question.")
 
 
 class AskResponse(BaseModel):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.storage import Storage
+from qa.highlight import span
 from qa.question import Question
-from qa.reranking import answer_span
 from qa.retrieval import Candidate
 
 
@@ -21,15 +21,19 @@ class Passage:
     end: int
     context: str
     highlight: tuple[int, int] | None = None  # the answering phrase within `text`, when one stands out
+    confidence: float | None = None  # for the first passage: the probability that it answers the question
 
 
-def to_passage(store: Storage, c: Candidate, expects: str = "other") -> Passage:
+def to_passage(store: Storage, c: Candidate, asked: Question | None = None,
+               confidence: float | None = None) -> Passage:
+    """`asked` is given for the passage shown as the answer: only an answer gets a highlight."""
     first, last = c.window[0], c.window[-1]
     s = c.sentence
     return Passage(text=s.text, score=round(c.score, 4), document_id=s.document_id,
                    document_title=c.title, sentence_index=s.position, start=s.start, end=s.end,
                    context=store.text_slice(s.document_id, first.start, last.end),
-                   highlight=answer_span(expects, s.text))
+                   highlight=span(asked, s.text) if asked is not None else None,
+                   confidence=round(confidence, 4) if confidence is not None else None)
 
 
 def missing_names(store: Storage, question: Question, document_id: str | None) -> list[str]:
@@ -38,8 +42,7 @@ def missing_names(store: Storage, question: Question, document_id: str | None) -
     return [name for name in question.names if not store.mentions(name, document_id)]
 
 
-def should_answer(best: Candidate | None, missing: list[str], question: Question, threshold: float) -> bool:
-    if best is None or best.score < threshold:
-        return False
-    # One unknown name among several may be a spelling variant; most of them unknown is not.
+def names_known(missing: list[str], question: Question) -> bool:
+    """Whether the searched articles know the question's names: one unknown name among several
+    may be a spelling variant; most of them unknown is not."""
     return not missing or 2 * len(missing) < len(question.names)

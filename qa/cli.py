@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 from qa.errors import QAError, StoreError
 from qa.settings import Settings
 
+# The SQuAD training part shipped with the project (CC BY-SA 4.0, see its README).
+TRAINING_DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "squad_train"
+
 if TYPE_CHECKING:
     from qa.service import QAService
 
@@ -21,6 +24,9 @@ EXAMPLES = {
            '  qa ask "Who is the mayor?" --document 000_faad21c899ddfd9f --json',
     "ingest": "examples:\n  qa ingest seeds/\n  qa ingest article.html notes.md story.json",
     "documents": "examples:\n  qa documents\n  qa documents --json",
+    "train": "examples:\n  qa train --out /tmp/answerability.json\n"
+             "  qa train --corpus my/corpus.jsonl --questions my/questions.jsonl --precision 0.85\n"
+             "  QA_ANSWERABILITY_MODEL=/tmp/answerability.json qa serve   # use what it learned",
     "migrate": "examples:\n  qa migrate --to postgresql://qa:secret@db.example.com/qa\n"
                "  QA_DATA_DIR=/srv/qa/data QA_DATABASE_URL=postgresql://qa@db/qa qa migrate",
 }
@@ -53,6 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=fmt)
     docs.add_argument("--json", action="store_true")
 
+    train = sub.add_parser("train", help="learn when to answer (the answerability model) from SQuAD-style data",
+                           epilog=EXAMPLES["train"], formatter_class=fmt)
+    train.add_argument("--corpus", type=Path, default=TRAINING_DATA / "corpus.jsonl",
+                       help="JSONL articles {id, title, text} (default: the SQuAD part in bench/data)")
+    train.add_argument("--questions", type=Path, default=TRAINING_DATA / "questions.jsonl",
+                       help="JSONL {question, document_id, answerable, answers: [{text}]}")
+    train.add_argument("--precision", type=float, default=0.9,
+                       help="share of shown answers that must be right on held-out articles (default 0.9)")
+    train.add_argument("--out", type=Path, required=True, help="where to write the model (JSON with a checksum)")
+    train.add_argument("--examples", type=Path, help="also save the training examples (.npz) for bench/ablation.py")
+
     migrate = sub.add_parser("migrate", help="copy the SQLite + FAISS data in QA_DATA_DIR into PostgreSQL",
                              epilog=EXAMPLES["migrate"], formatter_class=fmt)
     migrate.add_argument("--to", help="target postgresql:// URL (default QA_DATABASE_URL)")
@@ -67,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args)
         if args.command == "migrate":
             return _migrate(settings, args)
+        if args.command == "train":
+            return _train(settings, args)
         from qa.service import QAService  # heavy: loads the model; not needed for --help
 
         service = QAService.open(settings)
@@ -88,6 +107,29 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # By import string, so this layer never imports the API layer above it.
     uvicorn.run("api.app:create_app", factory=True, host=args.host or settings.host,
                 port=args.port or settings.port, log_level="info", workers=settings.workers)
+    return 0
+
+
+def _train(settings: Settings, args: argparse.Namespace) -> int:
+    """Trains in a throw-away store, never the user's data folder."""
+    import tempfile
+
+    from qa import training
+    from qa.answerability import Model
+    from qa.service import QAService
+
+    if not 0.5 <= args.precision < 1:
+        raise QAError("--precision must be at least 0.5 and below 1")
+    with tempfile.TemporaryDirectory(prefix="qa-train-") as tmp:
+        scratch = settings.model_copy(update={"data_dir": Path(tmp), "seeds_dir": Path(tmp) / "none",
+                                              "answer_cache_size": 0, "database_url": None})
+        service = QAService.open(scratch, judge=Model.neutral())  # the features, whatever the committed model
+        try:
+            model = training.train(service, args.corpus, args.questions, args.precision, args.examples)
+        finally:
+            service.close()
+    model.save(args.out)
+    print(json.dumps({"out": str(args.out), "threshold": model.threshold, **model.meta}, indent=1))
     return 0
 
 

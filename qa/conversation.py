@@ -139,5 +139,6 @@ def resolve(question: str, turns: list[Turn]) -> str:
     answer_names = [n for n in names_in(last.answer_text or "") if " " in n]
     focus = names_in(last.resolved) + answer_names
     # Without names to carry over, carry the earlier question's words: "What is it for?"
-    extra = " ".join(dict.fromkeys(focus)) or " ".join(parse(last.question).words)
+    # Commas keep the names apart: "Calais Natacha Bouchart" would read as one name nobody has.
+    extra = ", ".join(dict.fromkeys(focus)) or " ".join(parse(last.question).words)
     return f"{question} {extra}".strip()

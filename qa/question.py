@@ -16,12 +16,18 @@ _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 _LEADING = frozenset("despite during after before although though because if since upon following besides "
                      "unlike like according apart aside along among amid within without".split())
 _SAY = re.compile(r"^(?:what|how) (?:did|does|do|has|have|had|will|would) (.+?) (?:say|said|tell|told|"
-                  r"claim|state|announce|argue|suggest|think|mean)\b", re.IGNORECASE)
+                  r"claim|state|announce|argue|suggest|think|mean|want|wanted|propose|demand|hope|plan|ask)\b",
+                  re.IGNORECASE)
+# "Who is Cazeneuve?" asks for the role that names him, not for another person.
+_ROLE_WORDS = frozenset("job role title position post occupation".split())
+_WHO_IS = re.compile(r"^(?:who|what) (?:is|was|are|were) (.+?)\W*$", re.IGNORECASE)
 QUESTION_WORDS = frozenset("who whom whose what when where why how which whats does did do is are was "
                            "were can could should would will has have had many much".split())
 
 EXPECTS = [
-    (re.compile(r"^how (many|much)\b.*\b(cost|money|paid|pay|spend|spent|worth|price|pledge)", re.I), "money"),
+    (re.compile(r"^how (many|much)\b.*\b(cost|money|paid|pay\w*|spen[dt]\w*|worth|price|pledge\w*|fund\w*|"
+                r"budget|invest\w*)", re.I), "money"),
+    (re.compile(r"^how long\b", re.I), "duration"),
     (re.compile(r"^how (many|much)\b", re.I), "number"),
     (re.compile(r"^(how (long|old|far|big|large|tall|often))\b", re.I), "number"),
     (re.compile(r"^(when\b|what (year|date|day|month|time|century|decade)\b|in what year\b|"
@@ -29,7 +35,8 @@ EXPECTS = [
     (re.compile(r"^(who|whom|whose)\b", re.I), "person"),
     (re.compile(r"^where\b.*\bfrom\b", re.I), "origin"),
     (re.compile(r"^where\b", re.I), "place"),
-    (re.compile(r"^(why)\b", re.I), "reason"),
+    (re.compile(r"^(why)\b|^what\b.*\bfor\W*$|^what\b.*\b(purpose|reason|aim)\b", re.I), "reason"),
+    (re.compile(r"^(did|does|do|is|are|was|were|will|would|has|have|had|can|could|should)\b", re.I), "yesno"),
 ]
 
 
@@ -72,6 +79,8 @@ def parse(text: str) -> Question:
     say = _SAY.search(text)
     if say:
         expects = "quote"
+    elif _asks_role(text):
+        expects = "role"
     pairs = {stem(w): w for w in reversed(content_words(text)) if w.lower() not in QUESTION_WORDS}
     terms = tuple(dict.fromkeys(t for t in content_terms(text) if t in pairs))
     return Question(text=text, expects=expects, terms=terms, names=tuple(names_in(text)),
@@ -91,3 +100,13 @@ def names_in(text: str) -> list[str]:
             if name and name[0].isupper():
                 names.append(name)
     return [n for n in dict.fromkeys(names) if n.lower() not in STOPWORDS]
+
+
+def _asks_role(text: str) -> bool:
+    """"Who is Cazeneuve?" and "Who was James Brokenshire?": every word after the verb is a name."""
+    match = _WHO_IS.match(text)
+    if match is None:
+        return False
+    named = {w.lower() for n in names_in(match.group(1)) for w in n.split()}
+    words = [_POSSESSIVE.sub("", w.lower()) for w in content_words(match.group(1))]
+    return bool(named) and all(w in named or w.rstrip("s") in named or w in _ROLE_WORDS for w in words)

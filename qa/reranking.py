@@ -11,10 +11,10 @@ from functools import lru_cache
 from qa.question import Question, content_terms
 from qa.retrieval import Candidate
 
-_NUM_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|" \
+NUM_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|" \
              r"hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|several|half"
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
-_NUMBER = re.compile(rf"\d|\b({_NUM_WORDS})\b", re.IGNORECASE)
+_NUMBER = re.compile(rf"\d|\b({NUM_WORDS})\b", re.IGNORECASE)
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE = re.compile(rf"\b({_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|"
                    r"today|tomorrow|last (week|month|year)|ago|century|centuries|decade|era|period|"
@@ -28,8 +28,19 @@ _NOT_PERSON_START = frozenset("The A An In On At But And This That These Those I
                               "While After Before During Since As For From Of To By With".split())
 _PLACE = re.compile(r"\b(in|at|from|near|to|into|across)\s+(the\s+)?[A-Z]")
 _ORIGIN = re.compile(r"\bfrom\s+(?:\S+\s+){0,3}?[A-Z]")
-_REASON = re.compile(r"\b(because|since|due to|as a result|in order to|so that|so as to|led to|caused)\b",
-                     re.IGNORECASE)
+_REASON = re.compile(r"\b(because|since|due to|as a result|in order to|so that|so as to|led to|caused|"
+                     r"aims? to|aimed at|intended to|designed to)\b", re.IGNORECASE)
+_DURATION = re.compile(r"\b(since|for|over)\b[^.,;]{0,80}?\b(\d+|(1[0-9]{3}|20[0-9]{2})|years?|months?|weeks?|"
+                       r"days?|decades?|hours?)\b|\d+\s(seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
+                       r"decades?)\b", re.IGNORECASE)
+_APPOSITION = re.compile(r"(?:['’]s)?,\s(?:the|a|an|who is|who was)\s", re.IGNORECASE)
+# "...should be sent to Calais to deter a tide...": an infinitive of purpose answers "why" and "what for".
+_PURPOSE = re.compile(r"\bto (?!the\b|a\b|an\b|be\b|his\b|her\b|their\b|its\b)[a-z]{3,}\b")
+# A role or title that introduces a name ("Security Minister James Brokenshire", "X, the mayor,").
+_ROLE = re.compile(r"\b(minister|secretary|president|mayor|chief|director|head|leader|spokes(?:man|woman|person)|"
+                   r"chair(?:man|woman)?|governor|senator|ambassador|officer|commissioner|general|captain|king|"
+                   r"queen|prince|founder|editor|professor|judge|manager|coach|member|author|correspondent|"
+                   r"reporter|executive|official|mp|ceo)\b|,\s(?:the|a|an)\s", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -66,14 +77,14 @@ class Asked:
         return cls(question=question, terms=terms, weight=weight,
                    total=sum(weight.get(t, 1.0) for t in terms), pairs=_pairs(question.text),
                    names=tuple(n.lower() for n in question.names),
-                   speaker=_terms(question.speaker) if question.speaker else frozenset())
+                   speaker=terms_of(question.speaker) if question.speaker else frozenset())
 
 
 def features(asked: Asked, c: Candidate, max_lexical: float) -> dict[str, float]:
     text, terms, expects = c.sentence.text, asked.terms, asked.question.expects
-    kind = kind_match(expects, text)
-    own = _terms(text)
-    around = (_terms(c.title) | _terms(c.previous)) - own
+    kind = role_match(asked.question.names, text, c.previous) if expects == "role" else kind_match(expects, text)
+    own = terms_of(text)
+    around = (terms_of(c.title) | terms_of(c.previous)) - own
     return {
         "dense": c.dense,
         "lexical": c.lexical / max_lexical if max_lexical > 0 else 0.0,
@@ -121,38 +132,38 @@ def kind_match(expects: str, text: str) -> float:
     if expects == "place":
         return 1.0 if _PLACE.search(text) else 0.0
     if expects == "reason":
-        return 1.0 if _REASON.search(text) else 0.0
+        return 1.0 if _REASON.search(text) else 0.5 if _PURPOSE.search(text) else 0.0
+    if expects == "role":
+        return 1.0 if _ROLE.search(text) else 0.0
+    if expects == "duration":  # "since 2002", "for three years", "9 hours"
+        return 1.0 if _DURATION.search(text) else 0.5 if _YEAR.search(text) else 0.0
     if expects == "quote":
         return 1.0 if _QUOTE.search(text) and _SAID.search(text) else 0.5 if _SAID.search(text) else 0.0
     return 0.0
 
 
-_QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
-_NUMBER_PHRASE = re.compile(rf"(?:[$£€¥]\s?)?\d(?:[\d,.]*\d)?(?:\s?(?:%|percent|million|billion|thousand|hundred))?|"
-                            rf"\b(?:{_NUM_WORDS})\b", re.IGNORECASE)
-_DATE_PHRASE = re.compile(rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}|"
-                          rf"(?:in\s+)?(?:{_MONTHS})\s+\d{{4}}|(?:last|next|this)\s+(?:week|month|year)|"
-                          r"(?:1[0-9]{3}|20[0-9]{2})s?)\b", re.IGNORECASE)
+def role_match(names: tuple[str, ...], text: str, previous: str) -> float:
+    """"Who is Cazeneuve?": a role next to the name ("interior minister Bernard Cazeneuve",
+    "Cazeneuve, the minister,"), or a role in the sentence before one that opens with the name."""
+    best = 0.0
+    for name in names:
+        at = text.find(name.split()[-1])
+        if at < 0:
+            continue
+        before, after = text[max(0, at - 60):at], text[at:at + len(name) + 30]
+        if _ROLE.search(before.split(",")[-1]) or _APPOSITION.match(after[len(name.split()[-1]):]):
+            return 1.0
+        if _ROLE.search(previous) and name.split()[-1] not in previous and at < 40:
+            best = 0.7
+    return best
 
 
-def answer_span(expects: str, text: str) -> tuple[int, int] | None:
-    """Where in the sentence the thing asked for probably is, for emphasis; None when unsure."""
-    if expects == "quote":
-        match = _QUOTED.search(text)
-        return (match.start(1), match.end(1)) if match else None
-    if expects in ("number", "money"):
-        for match in _NUMBER_PHRASE.finditer(text):
-            if expects == "money" or not _YEAR.fullmatch(match.group(0).strip()):
-                return match.start(), match.end()
-        return None
-    if expects == "date":
-        match = _DATE_PHRASE.search(text)
-        return (match.start(), match.end()) if match else None
-    if expects == "person":
-        for match in _NAME_RUN.finditer(text):
-            before, run = (match.group(1) or "").strip(), match.group(2)
-            if before.lower() != "the" and run.split()[0] not in _NOT_PERSON_START:
-                return match.start(2), match.end(2)
+def person_span(text: str) -> tuple[int, int] | None:
+    """The first run of two or more capitalised words that is not "the English Channel" or "In March"."""
+    for match in _NAME_RUN.finditer(text):
+        before, run = (match.group(1) or "").strip(), match.group(2)
+        if before.lower() != "the" and run.split()[0] not in _NOT_PERSON_START:
+            return match.start(2), match.end(2)
     return None
 
 
@@ -165,7 +176,7 @@ def _nearness(c: Candidate, focus: tuple[str, int] | None) -> float:
 
 # Cached by text: the same sentences are rescored for question after question.
 @lru_cache(maxsize=1 << 16)
-def _terms(text: str) -> frozenset[str]:
+def terms_of(text: str) -> frozenset[str]:
     return frozenset(content_terms(text))
 
 
@@ -176,13 +187,13 @@ def _pairs(text: str) -> frozenset[tuple[str, str]]:
 
 
 def _share(terms: frozenset[str], text: str) -> float:
-    return len(terms & _terms(text)) / len(terms) if terms else 0.0
+    return len(terms & terms_of(text)) / len(terms) if terms else 0.0
 
 
 def has_person(text: str) -> bool:
     """A run of two or more capitalised words that is not "the English Channel" or "In March":
     without a tagger, the cheapest signal that a sentence names somebody."""
-    return answer_span("person", text) is not None
+    return person_span(text) is not None
 
 
 def _names(names: tuple[str, ...], text: str, title: str, previous: str) -> float:
@@ -196,8 +207,8 @@ def _names(names: tuple[str, ...], text: str, title: str, previous: str) -> floa
 def _speaker(who: frozenset[str], text: str, previous: str) -> float:
     if not who:
         return 0.0
-    here = len(who & _terms(text)) / len(who)
-    before = len(who & _terms(previous)) / len(who)
+    here = len(who & terms_of(text)) / len(who)
+    before = len(who & terms_of(previous)) / len(who)
     attributed = 1.0 if _SAID.search(text) else 0.0
     quoted = 1.0 if _QUOTE.search(text) else 0.0
     # The speaker named in the sentence beats one named just before a bare quote.

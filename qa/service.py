@@ -21,10 +21,11 @@ from index.onnx_encoder import OnnxEmbedder
 from index.storage import Storage, VectorSearch
 from index.store import DocumentInfo, NewDocument, Store, StoredDocument, read_meta
 from index.vectors import Approximation, VectorIndex
-from qa import answers, cache, conversation, question, reranking, retrieval
+from qa import answerability, answers, cache, conversation, question, reranking, retrieval, spelling
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
 from qa.ingestion import RECIPE, DocumentInput, find_files, prepare, read_file
+from qa.relatedness import Relatedness
 from qa.segmentation import Segmenter
 from qa.settings import Settings
 
@@ -40,6 +41,17 @@ class AskResult:
     answer: Passage | None
     passages: list[Passage]
     conversation_id: str
+    question: str = ""  # as understood: spelling corrected, a follow-up's referents added
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A question's ranked passages and the decision on its best one."""
+
+    answer: Passage | None
+    passages: list[Passage]
+    confidence: float  # the probability that the first passage answers the question
+    evidence: answerability.Evidence | None
 
 
 @dataclass(frozen=True)
@@ -58,10 +70,13 @@ class QAService:
     segmenter: Segmenter = field(default_factory=Segmenter)
     weights: reranking.Weights = field(default_factory=reranking.Weights)
     conversations: conversation.Conversations | conversation.SharedConversations = field(init=False)
-    answer_cache: cache.AnswerCache[tuple[Passage | None, list[Passage]]] = field(init=False)
+    answer_cache: cache.AnswerCache[Judged] = field(init=False)
     owns_embedder: bool = False  # one this service loaded (and so closes), not one passed in
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
     _df_cache: Memo[str, int] = field(default_factory=lambda: Memo(100_000))
+    judge: answerability.Model = field(default_factory=answerability.Model.load)
+    _vocabularies: Memo[str | None, spelling.Vocabulary] = field(default_factory=lambda: Memo(64))
+    relatedness: Relatedness = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -77,10 +92,12 @@ class QAService:
             self.conversations = conversation.Conversations(
                 s.conversation_ttl_seconds, s.max_conversations, per_client=s.max_conversations_per_client)
         self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
+        self.relatedness = Relatedness(self.embedder)
 
     # --- lifecycle --------------------------------------------------------------------------
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> QAService:
+    def open(cls, settings: Settings, embedder: Embedder | None = None,
+             judge: answerability.Model | None = None) -> QAService:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         owns_embedder = embedder is None
         if embedder is None:
@@ -89,7 +106,9 @@ class QAService:
             if settings.encoder_batching:
                 embedder = _batching(embedder, settings.threads)
         store, vectors = _open_storage(settings, embedder)
-        service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors, owns_embedder=owns_embedder)
+        judge = judge or answerability.Model.load(settings.answerability_model or answerability.MODEL_FILE)
+        service = cls(settings=settings, embedder=embedder, store=store, vectors=vectors, owns_embedder=owns_embedder,
+                      judge=judge)
         service._prepare_again_if_recipe_changed()
         service._seed_once()
         return service
@@ -198,36 +217,44 @@ class QAService:
         convo = self.conversations.get(conversation_id, client)
         for past_question, past_answer in history or []:
             self.conversations.record(convo, conversation.Turn(past_question, past_question, past_answer, document_id))
+        text = spelling.correct(text, self.vocabulary(document_id))
         resolved = conversation.resolve(text, convo.turns)
         previous = convo.turns[-1] if resolved != text else None
         if previous is not None and document_id is None:
             document_id = previous.document_id  # a follow-up stays on the article it follows
         if previous is None:
             key = cache.key_for(text, document_id, top_k, self.store.generation())
-            answer, passages = self.answer_cache.get(key) or self._answer(text, text, document_id, top_k, None)
-            self.answer_cache.put(key, (answer, passages))
+            judged = self.answer_cache.get(key) or self.judge_question(text, text, document_id, top_k, None)
+            self.answer_cache.put(key, replace(judged, evidence=None))  # the candidates need not be kept
         else:
-            answer, passages = self._answer(text, resolved, document_id, top_k, previous)
+            judged = self.judge_question(text, resolved, document_id, top_k, previous)
+        answer = judged.answer
         self.conversations.record(convo, conversation.Turn(
             text, resolved, answer.text if answer else None, answer.document_id if answer else document_id,
             answer.sentence_index if answer else None))
-        return AskResult(answer=answer, passages=passages, conversation_id=convo.id)
+        return AskResult(answer=answer, passages=judged.passages, conversation_id=convo.id, question=resolved)
 
-    def _answer(self, text: str, resolved: str, document_id: str | None, top_k: int,
-                previous: conversation.Turn | None) -> tuple[Passage | None, list[Passage]]:
+    def vocabulary(self, document_id: str | None) -> spelling.Vocabulary:
+        """The words of the searched articles, read once per store generation."""
+        with self.store.lock:
+            return self._vocabularies.get(self.store.generation(), document_id, lambda: spelling.Vocabulary.of(
+                self.store.get_document(d).text for d in ([document_id] if document_id else self.store.document_ids())))
+
+    def judge_question(self, text: str, resolved: str, document_id: str | None, top_k: int,
+                       previous: conversation.Turn | None) -> Judged:
         # Counted while it is answered: the encoder takes both cores only for a lone question.
         load = self.embedder.load if isinstance(self.embedder, BatchingEmbedder) else nullcontext()
         with load:
-            # The vector first, BM25 after (under the lock): BM25 run while the encoder works,
-            # whose two threads already take both cores, was no faster for one client and,
-            # under 32 clients, lengthened the tail (p99 ~1.1 s against ~0.8 s).
+            # The vector first, BM25 after (under the lock): see docs/decisions.md.
             query_vector = self.embedder.encode([resolved])[0]
             asked = question.parse(text)
+            vocabulary = self.vocabulary(document_id)
             # One consistent view of the store while the answer is put together: a concurrent
             # replace or delete must not remove a sentence between finding it and quoting it.
             with self.store.lock:
-                ranked = self._rank(asked, resolved, query_vector, document_id, previous)
-                return self._decide(asked, ranked, document_id, top_k)
+                q, idf = self._focus(asked, resolved)
+                ranked = self._rank(q, idf, resolved, query_vector, document_id, previous)
+                return self._decide(q, idf, ranked, document_id, top_k, vocabulary)
 
     def _checked(self, text: str, document_id: str | None) -> str:
         text = " ".join(text.split())
@@ -237,26 +264,36 @@ class QAService:
             self.store.get_document(document_id)  # raises DocumentNotFound
         return text
 
-    def _rank(self, asked: question.Question, resolved: str, query_vector: np.ndarray, document_id: str | None,
-              previous: conversation.Turn | None) -> list[retrieval.Candidate]:
+    def _focus(self, asked: question.Question, resolved: str) -> tuple[question.Question, dict[str, float]]:
         # Words come from what was asked; the referents a follow-up brought in count as names, so a
         # sentence that says "he" next to one naming him is not beaten by the previous answer.
         names = question.parse(resolved).names if resolved != asked.text else asked.names
         q = replace(asked, names=names)
+        return q, self._idf(q)
+
+    def _rank(self, q: question.Question, idf: dict[str, float], resolved: str, query_vector: np.ndarray,
+              document_id: str | None, previous: conversation.Turn | None) -> list[retrieval.Candidate]:
         candidates = retrieval.gather(self.store, self.vectors, query_vector, resolved,
                                       self.settings.candidate_depth, document_id)
         focus = None
         if previous is not None and previous.document_id and previous.sentence_index is not None:
             focus = (previous.document_id, previous.sentence_index)
-        return reranking.rerank(q, candidates, self.weights, self._idf(q), focus)
+        return reranking.rerank(q, candidates, self.weights, idf, focus)
 
-    def _decide(self, asked: question.Question, ranked: list[retrieval.Candidate], document_id: str | None,
-                top_k: int) -> tuple[Passage | None, list[Passage]]:
-        missing = answers.missing_names(self.store, asked, document_id)
-        answered = answers.should_answer(ranked[0] if ranked else None, missing, asked,
-                                         self.settings.abstain_threshold)
-        passages = [answers.to_passage(self.store, c, asked.expects) for c in ranked[:top_k]]
-        return (passages[0] if answered and passages else None), passages
+    def _decide(self, q: question.Question, idf: dict[str, float], ranked: list[retrieval.Candidate],
+                document_id: str | None, top_k: int, vocabulary: spelling.Vocabulary) -> Judged:
+        if not ranked:
+            return Judged(None, [], 0.0, None)
+        missing = answers.missing_names(self.store, q, document_id)
+        evidence = answerability.Evidence(reranking.Asked.of(q, idf), ranked, vocabulary, len(missing),
+                                          self.relatedness)
+        chosen, confidence = self.judge.choose(evidence)
+        ranked = [ranked[chosen], *ranked[:chosen], *ranked[chosen + 1:]]
+        threshold = self.settings.min_confidence if self.settings.min_confidence is not None else self.judge.threshold
+        shown = confidence >= threshold and answers.names_known(missing, q)
+        passages = [answers.to_passage(self.store, c, q if shown and i == 0 else None, confidence if i == 0 else None)
+                    for i, c in enumerate(ranked[:top_k])]
+        return Judged(passages[0] if shown else None, passages, confidence, evidence.at(chosen))
 
     def _idf(self, q: question.Question) -> dict[str, float]:
         counts, total = self._frequencies(list(q.words))

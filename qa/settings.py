@@ -50,9 +50,12 @@ class Settings(BaseSettings):
         100, ge=0, description="Conversations one client (read key, else address) keeps; its oldest go "
         "first. 0 = no bound.")
     answer_cache_size: int = Field(2048, ge=0, description="Answers kept for repeated questions (0 = off).")
-    abstain_threshold: float = Field(
-        0.95, description="Answers whose reranker score is below this are withheld (answer: null). "
-        "0.95 is the 1st percentile (0.948) of answerable questions' scores in bench/calibrate.py.")
+    min_confidence: float | None = Field(
+        None, ge=0.0, le=1.0, description="Answers whose confidence (the learned probability that the passage "
+        "answers the question) is below this are withheld (answer: null). Unset = the threshold committed with "
+        "the model (docs/answerability.md says what it means on held-out data).")
+    answerability_model: Path | None = Field(
+        None, description="A model written by `qa train`; unset = the one committed with the code.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed to call the API from a browser.")
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(

@@ -71,3 +71,12 @@ def test_follow_up_brings_in_previous_referent() -> None:
     assert "Natacha Bouchart" in resolved and "Calais" in resolved
     assert resolve("Who is the Calais mayor?", []) == "Who is the Calais mayor?"
     assert is_follow_up("What is his job?") and not is_follow_up("Who founded the Normans in Normandy?")
+
+
+def test_names_carried_into_a_follow_up_stay_apart() -> None:
+    from qa.conversation import Turn, resolve
+    from qa.question import parse
+
+    turns = [Turn("who is the Calais mayor", "who is the Calais mayor", "Calais mayor Natacha Bouchart spoke.", "d", 3)]
+    resolved = resolve("what did she say", turns)
+    assert {"Calais", "Natacha Bouchart"} <= set(parse(resolved).names)

@@ -1,0 +1,66 @@
+"""Training the answerability model is reproducible from the project's own data."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedder import FakeEmbedder
+from qa import training
+from qa.answerability import Model
+from qa.service import QAService
+from qa.settings import Settings
+
+DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "squad_train"
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> tuple[Path, Path]:
+    """Four training articles cut to their first paragraphs, with the questions about them."""
+    corpus = training.load_jsonl(DATA / "corpus.jsonl")[:4]
+    for doc in corpus:
+        doc["text"] = str(doc["text"])[:2500]
+    keep = {str(d["id"]) for d in corpus}
+    questions = [q for q in training.load_jsonl(DATA / "questions.jsonl") if q["document_id"] in keep
+                 and all(a["start"] < 2400 for a in q.get("answers", []))][:120]  # type: ignore[union-attr]
+    (tmp_path / "c.jsonl").write_text("\n".join(json.dumps(d) for d in corpus))
+    (tmp_path / "q.jsonl").write_text("\n".join(json.dumps(q) for q in questions))
+    return tmp_path / "c.jsonl", tmp_path / "q.jsonl"
+
+
+def _train(tmp_path: Path, name: str, data: tuple[Path, Path]) -> Model:
+    settings = Settings(data_dir=tmp_path / name, seeds_dir=tmp_path / "none", embedder="fake", answer_cache_size=0)
+    service = QAService.open(settings, FakeEmbedder(), judge=Model.neutral())
+    try:
+        return training.train(service, data[0], data[1], precision=0.8)
+    finally:
+        service.close()
+
+
+def test_the_same_data_train_the_same_model(tmp_path: Path, small: tuple[Path, Path]) -> None:
+    first, second = _train(tmp_path, "a", small), _train(tmp_path, "b", small)
+    assert first.to_json() == second.to_json()
+    kinds = first.meta["questions"]
+    assert isinstance(kinds, dict) and kinds["answerable"] > 0
+
+
+def test_the_threshold_is_where_shown_answers_reach_the_precision() -> None:
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    y = np.array([1, 1, 1, 0, 1, 0], dtype=float)
+    t = training.threshold_for(p, y, 0.8)
+    shown = p >= t
+    assert y[shown].mean() >= 0.8 and t == 0.5
+
+
+def test_reader_typing_keeps_the_question_recognisable() -> None:
+    import random
+
+    typed = training.as_reader("What did Britain's minister say?", random.Random(1))
+    assert typed == typed.lower() and "'" not in typed and not typed.endswith("?")
+
+
+def test_each_question_shows_its_most_probable_passage() -> None:
+    p = np.array([0.2, 0.7, 0.7, 0.9, 0.1])
+    questions = np.array([1, 1, 1, 2, 2])
+    assert training.chosen(p, questions).tolist() == [1, 3]  # ties: the reranker's first
