@@ -40,6 +40,7 @@ class AskResult:
     answer: Passage | None
     passages: list[Passage]
     conversation_id: str
+    abstention: str | None = None  # why `answer` is None: "not_in_article" or "unresolved_follow_up"
 
 
 @dataclass(frozen=True)
@@ -208,10 +209,11 @@ class QAService:
             self.answer_cache.put(key, (answer, passages))
         else:
             answer, passages = self._answer(text, resolved, document_id, top_k, previous)
+        why = None if answer else conversation.abstention(text, resolved, convo.turns)
         self.conversations.record(convo, conversation.Turn(
             text, resolved, answer.text if answer else None, answer.document_id if answer else document_id,
             answer.sentence_index if answer else None))
-        return AskResult(answer=answer, passages=passages, conversation_id=convo.id)
+        return AskResult(answer=answer, passages=passages, conversation_id=convo.id, abstention=why)
 
     def _answer(self, text: str, resolved: str, document_id: str | None, top_k: int,
                 previous: conversation.Turn | None) -> tuple[Passage | None, list[Passage]]:

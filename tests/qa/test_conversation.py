@@ -71,3 +71,15 @@ def test_follow_up_brings_in_previous_referent() -> None:
     assert "Natacha Bouchart" in resolved and "Calais" in resolved
     assert resolve("Who is the Calais mayor?", []) == "Who is the Calais mayor?"
     assert is_follow_up("What is his job?") and not is_follow_up("Who founded the Normans in Normandy?")
+
+
+def test_abstention_tells_an_unreadable_follow_up_from_an_unanswered_question() -> None:
+    from qa.conversation import Turn, abstention
+
+    before = [Turn("What did Brokenshire say?", "What did Brokenshire say?", "We will not.", "d")]
+    assert abstention("Why did he resign?", "Why did he resign? Brokenshire", before) == "unresolved_follow_up"
+    assert abstention("Why did he resign?", "Why did he resign?", []) == "unresolved_follow_up"
+    assert abstention("What did Theresa May say about her visit?", "What did Theresa May say about her visit?",
+                      []) == "not_in_article"
+    assert abstention("What is the population of Paris?", "What is the population of Paris?",
+                      before) == "not_in_article"
