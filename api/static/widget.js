@@ -172,6 +172,7 @@
         suggestions = body.suggestions || [];
         chips(introChips);
         root.querySelectorAll(".again").forEach(chips);
+        scrollToLatest();  // the chips pushed a restored chat down
       })
       .catch(function (err) { suggestions = null; blocked(err); });
   }

@@ -8,6 +8,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -100,10 +102,41 @@ def answers(page: Page) -> Locator:
     return page.locator(".msg.bot:not(.intro):not(.typing)")
 
 
-def host_page(page: Page, base_url: str, attributes: str = "", origin: str | None = None) -> None:
-    """A host page of its own (by default on the service's origin) with the widget on it."""
-    url = f"{origin or base_url}/host-page.html"
-    body = ("<!doctype html><html lang='en'><head><title>Host</title></head><body><main><h1>Host page</h1>"
+def host_html(base_url: str, attributes: str = "") -> str:
+    return ("<!doctype html><html lang='en'><head><title>Host</title></head><body><main><h1>Host page</h1>"
             f"<p>Some article text.</p></main><script src='{base_url}/widget.js' {attributes}></script></body></html>")
-    page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=body))
+
+
+def host_page(page: Page, base_url: str, attributes: str = "") -> None:
+    """A host page of its own, on the service's origin, with the widget on it."""
+    url = f"{base_url}/host-page.html"
+    html = host_html(base_url, attributes)
+    page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
     page.goto(url)
+
+
+@contextmanager
+def other_origin(html: str) -> Iterator[str]:
+    """A real second server on the loopback serving one page: another origin than the service's.
+    (A page faked by routing would count as a public one, which Chromium keeps off loopback.)"""
+    body = html.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
