@@ -158,7 +158,8 @@
   function chips(into) {
     into.textContent = "";
     (suggestions || []).forEach(function (s) {
-      into.appendChild(button("", s.question, function () { send(s.question); }));
+      var b = into.appendChild(button("", s.question, function () { send(s.question); }));
+      if (!docId) b.title = "From “" + s.document_title + "”";
     });
     into.hidden = !into.childNodes.length;
     return into;
