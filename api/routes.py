@@ -116,7 +116,8 @@ def get_document(document_id: str, service: Service) -> DocumentFull:
 
 
 @router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"])
-def suggested(service: Service, document_id: str | None = Query(None, max_length=200)) -> SuggestionsOut:
+def suggested(service: Service,
+              document_id: str | None = Query(None, max_length=200, pattern=DOCUMENT_ID)) -> SuggestionsOut:
     """Questions to start with: the article's own (derived from it at ingest), or without
     `document_id` one from each of the newest articles. What the widget shows when it opens."""
     found: list[tuple[str, DocumentInfo]]

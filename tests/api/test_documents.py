@@ -58,3 +58,8 @@ def test_suggested_questions_are_served_with_the_document(client: TestClient, ad
     assert newest_first[0] == {"question": "What did Ada Lund say?", "document_id": "harbour",
                                "document_title": "Harbour"}
     assert client.get("/suggestions", params={"document_id": "nope"}).status_code == 404
+
+
+def test_suggestions_reject_an_id_no_document_can_have(client: TestClient) -> None:
+    r = client.get("/suggestions", params={"document_id": "a\x00b"})
+    assert r.status_code == 422 and r.json()["error"]["code"]
