@@ -112,10 +112,25 @@ def test_jump_shows_the_sentence_uncovered_and_the_mark_clears_on_the_next_quest
     elif panel.is_visible():
         p = panel.bounding_box()
         assert box is not None and p is not None and box["y"] + box["height"] <= p["y"]
-    page.click(".launch") if panel.is_hidden() else None
+    if panel.is_hidden():
+        page.click(".launch")
     ask(page, "How much money has Britain pledged?")
     expect(page.locator("[data-qa-marked]")).to_have_count(0)
     assert page.locator("span[data-qa-start]").nth(9).evaluate("e => e.style.backgroundColor") == ""
+
+
+def test_on_a_desktop_a_sentence_that_fits_above_the_panel_lands_there(browser: Browser, base_url: str) -> None:
+    context = new_context(browser, "desktop")
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.click(".launch")
+    ask(page, "Where did the migrants want to travel?")
+    answers(page).last.get_by_role("button", name="Jump to it in the article").click()
+    expect(page.locator("[data-qa-marked]")).to_contain_text("who want to travel to Britain")
+    expect(page.locator(".panel")).to_be_visible()  # the chat stays open beside it
+    box, panel = page.locator("[data-qa-marked]").bounding_box(), page.locator(".panel").bounding_box()
+    assert box is not None and panel is not None and 0 <= box["y"] and box["y"] + box["height"] <= panel["y"]
+    context.close()
 
 
 # 5 ---------------------------------------------------------------------------------------------
