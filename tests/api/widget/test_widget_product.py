@@ -129,7 +129,7 @@ def test_on_a_desktop_a_sentence_that_fits_above_the_panel_lands_there(browser: 
     expect(page.locator("[data-qa-marked]")).to_contain_text("who want to travel to Britain")
     expect(page.locator(".panel")).to_be_visible()  # the chat stays open beside it
     box, panel = page.locator("[data-qa-marked]").bounding_box(), page.locator(".panel").bounding_box()
-    assert box is not None and panel is not None and 0 <= box["y"] and box["y"] + box["height"] <= panel["y"]
+    assert box is not None and panel is not None and box["y"] >= 0 and box["y"] + box["height"] <= panel["y"]
     context.close()
 
 
