@@ -48,7 +48,7 @@
     ".me{align-self:flex-end;background:var(--qa-accent);color:var(--qa-on-accent)}",
     ".bot{align-self:flex-start;background:var(--qa-bubble)}",
     ".intro{white-space:normal}.intro p{margin:0 0 8px}",
-    ".chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}",
+    ".chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}.lead{flex-basis:100%}",
     ".chips button{background:var(--qa-bg);color:var(--qa-accent);border:1px solid var(--qa-accent);border-radius:16px;",
     "padding:5px 12px;font-size:14px;text-align:left}",
     ".meta,.src,.fb{font-size:13px;color:var(--qa-muted);margin-top:6px;white-space:normal}",
@@ -157,6 +157,7 @@
   log.appendChild(intro);
   function chips(into) {
     into.textContent = "";
+    if (into !== introChips && suggestions && suggestions.length) into.appendChild(el("div", "lead", "Or try one of these:"));
     (suggestions || []).forEach(function (s) {
       var b = into.appendChild(button("", s.question, function () { send(s.question); }));
       if (!docId) b.title = "From “" + s.document_title + "”";
@@ -312,9 +313,9 @@
 
   // --- asking ----------------------------------------------------------------------------------
   var NOT_FOUND = "Sorry, I couldn't find that in " + where + ". I can only answer with sentences from " +
-    (docId ? "the article" : "the articles") + ". You could try one of these:";
+    (docId ? "the article." : "the articles.");
   var UNRESOLVED = "I couldn't tell who or what that question refers to. Please ask it again in full, " +
-    "with the name you mean — or try one of these:";
+    "with the name you mean.";
   function send(q) {
     clearMark();
     push({ kind: "me", text: q });
