@@ -130,7 +130,14 @@
   }
   launch.addEventListener("click", function () { open(panel.hidden); });
   $(".close").addEventListener("click", function () { open(false); });
-  root.addEventListener("keydown", function (e) { if (e.key === "Escape" && !panel.hidden) open(false); });
+  root.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !panel.hidden) return open(false);
+    if (e.key !== "Tab" || panel.hidden || !phone.matches) return;
+    // The phone sheet is modal (it covers the page): Tab goes round inside it.
+    var all = panel.querySelectorAll("button:not([disabled]),input,a[href],[tabindex='0']");
+    var first = all[0], last = all[all.length - 1], at = root.activeElement;
+    if (e.shiftKey ? at === first : at === last) { e.preventDefault(); (e.shiftKey ? last : first).focus(); }
+  });
   $(".reset").addEventListener("click", function () {
     state = { conversationId: null, messages: [], open: true }; save(); clearMark();
     log.textContent = ""; log.appendChild(intro); input.focus();

@@ -77,6 +77,12 @@ def test_a_phone_gets_a_full_screen_sheet_above_the_keyboard(browser: Browser, b
     title = page.locator("h2")
     assert title.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"  # one line, never wrapped
     assert _inside(page.locator("#qa-input").bounding_box(), _viewport(page))
+    expect(page.locator(".panel")).to_have_attribute("aria-modal", "true")
+    page.locator("form button").focus()
+    page.keyboard.press("Tab")  # modal: Tab goes round inside the sheet, never to the page behind
+    expect(page.get_by_role("button", name="New chat")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("form button")).to_be_focused()
     page.set_viewport_size({"width": 360, "height": 400})  # an on-screen keyboard took the rest
     expect(page.locator(".panel")).to_have_css("height", "400px")
     assert _inside(page.locator("#qa-input").bounding_box(), _viewport(page))
