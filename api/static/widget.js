@@ -282,7 +282,13 @@
         return node.parentElement;
       }
     }
-    return null;
+    // A sentence with a link or emphasis in it spans several text nodes: take the innermost block
+    // that holds its opening words (descendants come after their ancestors in document order).
+    var squash = function (s) { return s.replace(/\s+/g, " ").trim(); }, found = null;
+    probe = squash(probe);
+    document.body.querySelectorAll("p,li,blockquote,dd,td,figcaption,h1,h2,h3,h4,h5,h6,div,section,article")
+      .forEach(function (e) { if (e !== host && squash(e.textContent).indexOf(probe) >= 0) found = e; });
+    return found;
   }
   function jump(target) {
     clearMark();

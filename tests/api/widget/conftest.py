@@ -102,15 +102,15 @@ def answers(page: Page) -> Locator:
     return page.locator(".msg.bot:not(.intro):not(.typing)")
 
 
-def host_html(base_url: str, attributes: str = "") -> str:
+def host_html(base_url: str, attributes: str = "", article: str = "<p>Some article text.</p>") -> str:
     return ("<!doctype html><html lang='en'><head><title>Host</title></head><body><main><h1>Host page</h1>"
-            f"<p>Some article text.</p></main><script src='{base_url}/widget.js' {attributes}></script></body></html>")
+            f"{article}</main><script src='{base_url}/widget.js' {attributes}></script></body></html>")
 
 
-def host_page(page: Page, base_url: str, attributes: str = "") -> None:
+def host_page(page: Page, base_url: str, attributes: str = "", article: str = "<p>Some article text.</p>") -> None:
     """A host page of its own, on the service's origin, with the widget on it."""
     url = f"{base_url}/host-page.html"
-    html = host_html(base_url, attributes)
+    html = host_html(base_url, attributes, article)
     page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
     page.goto(url)
 

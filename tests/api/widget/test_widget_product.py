@@ -139,6 +139,18 @@ def test_on_a_desktop_a_sentence_that_fits_above_the_panel_lands_there(browser: 
     context.close()
 
 
+def test_jump_finds_a_sentence_with_a_link_inside_on_a_host_page(page: Page, base_url: str) -> None:
+    article = ("<p>Intro.</p><p>Mayor <a href='#berg'>Tomas Berg</a> cut the ribbon at the north end of the "
+               "bridge shortly after 9 a.m., watched by about 200 residents.</p><p>Outro.</p>")
+    host_page(page, base_url, 'data-document-id="bridge"', article)
+    page.click(".launch")
+    ask(page, "Who is Tomas Berg?")
+    expect(answers(page).last).to_contain_text("cut the ribbon")
+    answers(page).last.get_by_role("button", name="Jump to it in the article").click()
+    expect(page.locator("[data-qa-marked]")).to_have_count(1)
+    expect(page.locator("main p[data-qa-marked]")).to_contain_text("watched by about 200 residents")
+
+
 # 5 ---------------------------------------------------------------------------------------------
 def test_answers_name_their_source_when_the_widget_searches_every_article(page: Page, base_url: str) -> None:
     host_page(page, base_url)  # no data-document-id: every article
