@@ -102,8 +102,11 @@
 
   var state = load(), suggestions = null, marked = null;
   function load() {
-    try { return JSON.parse(sessionStorage.getItem(storeKey)) || { conversationId: null, messages: [] }; }
-    catch (e) { return { conversationId: null, messages: [] }; }
+    try {
+      var s = JSON.parse(sessionStorage.getItem(storeKey));
+      if (s && Array.isArray(s.messages)) return s;
+    } catch (e) { /* unreadable: start afresh */ }
+    return { conversationId: null, messages: [] };
   }
   function save() { try { sessionStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode */ } }
   function el(tag, cls, text) {
@@ -389,7 +392,8 @@
     send(q);
   });
 
-  state.messages.forEach(render);
+  try { state.messages.forEach(render); }
+  catch (e) { state = { conversationId: null, messages: [] }; log.textContent = ""; log.appendChild(intro); }
   document.body.appendChild(host);
   if (state.open) open(true, true);
 })();

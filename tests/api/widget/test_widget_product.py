@@ -316,3 +316,16 @@ def test_axe_finds_no_serious_or_critical_violation_in_the_open_widget(
            if v["impact"] in ("serious", "critical")]
     assert bad == [], bad
     assert len(results["passes"]) > 10  # it did look at the widget
+
+
+def test_a_damaged_stored_chat_starts_afresh(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    key = f"qa-widget:{base_url}:000_faad21c899ddfd9f"
+    page.evaluate("k => sessionStorage.setItem(k, JSON.stringify({open: true, messages: [{kind: 'bot', "
+                  "text: 'x', answer: {}}]}))", key)
+    page.reload()
+    page.click(".launch")
+    expect(page.locator(".intro")).to_be_visible()
+    expect(answers(page)).to_have_count(0)
+    ask(page, "What did Brokenshire say?")
+    expect(answers(page).last).to_contain_text("sending police")
