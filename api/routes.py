@@ -25,7 +25,10 @@ from api.schemas import (
     ErrorResponse,
     FeedbackCreated,
     FeedbackIn,
+    Suggestion,
+    SuggestionsOut,
 )
+from qa import suggestions
 from qa.ingestion import DocumentInput
 from qa.service import DocumentInfo, Feedback, QAService
 
@@ -50,7 +53,12 @@ def _answer(body: AskRequest, service: QAService, request: Request) -> AskRespon
     result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id,
                          client=client_identity(request, service.settings))
     metrics(request).answers.labels("answered" if result.answer else "abstained").inc()
-    return AskResponse.model_validate(result, from_attributes=True)
+    response = AskResponse.model_validate(result, from_attributes=True)
+    shown = [*response.passages, *([response.answer] if response.answer else [])]
+    urls = service.store.urls(sorted({p.document_id for p in shown}))
+    for passage in shown:
+        passage.document_url = urls.get(passage.document_id)
+    return response
 
 
 def _json(model: BaseModel) -> Response:
@@ -107,6 +115,21 @@ def get_document(document_id: str, service: Service) -> DocumentFull:
     return DocumentFull(**_summary(doc).model_dump(), text=doc.text)
 
 
+@router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"])
+def suggested(service: Service,
+              document_id: str | None = Query(None, max_length=200, pattern=DOCUMENT_ID)) -> SuggestionsOut:
+    """Questions to start with: the article's own (derived from it at ingest), or without
+    `document_id` one from each of the newest articles. What the widget shows when it opens."""
+    found: list[tuple[str, DocumentInfo]]
+    if document_id is not None:
+        doc = service.get(document_id)
+        found = [(q, doc) for q in doc.suggestions]
+    else:
+        found = suggestions.starters(service.documents())
+    return SuggestionsOut(suggestions=[Suggestion(question=q, document_id=d.id, document_title=d.title)
+                                       for q, d in found])
+
+
 @router.delete("/documents/{document_id}", status_code=204, dependencies=[Admin], tags=["documents"])
 def delete_document(document_id: str, service: Service, request: Request) -> Response:
     service.delete(document_id)
@@ -149,4 +172,5 @@ def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:
 
 def _summary(doc: DocumentInfo) -> DocumentSummary:
     return DocumentSummary(id=doc.id, title=doc.title, url=doc.url, metadata=doc.metadata,
-                           sentences=doc.sentence_count, created_at=doc.created_at, updated_at=doc.updated_at)
+                           sentences=doc.sentence_count, created_at=doc.created_at, updated_at=doc.updated_at,
+                           suggestions=doc.suggestions)

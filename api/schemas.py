@@ -37,12 +37,16 @@ class PassageOut(BaseModel):
         None, description="[start, end) of the answering phrase within `text`, when one stands out.")
     confidence: float | None = Field(
         None, description="First passage only: the learned probability (0-1) that it answers the question.")
+    document_url: str | None = Field(None, description="The article's `url`, when it has one: the answer's source.")
 
 
 class AskResponse(BaseModel):
     answer: PassageOut | None = Field(description="The best passage, or null when the articles do not answer.")
     passages: list[PassageOut]
     conversation_id: str
+    abstention: Literal["not_in_article", "unresolved_follow_up"] | None = Field(
+        None, description="Why `answer` is null: the articles do not answer the question, or it is a follow-up "
+                          "(\"when did she...?\") that could not be read with the conversation before it.")
 
 
 class DocumentIn(BaseModel):
@@ -69,10 +73,22 @@ class DocumentSummary(BaseModel):
     sentences: int
     created_at: float
     updated_at: float
+    suggestions: list[str] = Field(
+        default_factory=list, description="Questions the article answers, derived from it at ingest (0-3).")
 
 
 class DocumentFull(DocumentSummary):
     text: str
+
+
+class Suggestion(BaseModel):
+    question: str
+    document_id: str
+    document_title: str
+
+
+class SuggestionsOut(BaseModel):
+    suggestions: list[Suggestion]
 
 
 class ErrorBody(BaseModel):

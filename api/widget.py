@@ -41,7 +41,8 @@ def demo(service: Service, document: str | None = None) -> HTMLResponse:
 def _page(title: str, article: str, document_id: str) -> str:
     t = html.escape(title)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <title>{t}</title>
 <style>body{{font:17px/1.6 Georgia,serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
 h1{{font-family:system-ui,sans-serif;line-height:1.2}}</style></head>

@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS qa_documents (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, url TEXT, metadata JSONB NOT NULL, text TEXT NOT NULL,
     checksum TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL
 );
+-- Suggested questions came later: databases made before them get the column here.
+ALTER TABLE qa_documents ADD COLUMN IF NOT EXISTS suggestions JSONB NOT NULL DEFAULT '[]'::jsonb;
 CREATE TABLE IF NOT EXISTS qa_sentences (
     id BIGSERIAL PRIMARY KEY, document_id TEXT NOT NULL REFERENCES qa_documents(id) ON DELETE CASCADE,
     position INTEGER NOT NULL, start_offset INTEGER NOT NULL, end_offset INTEGER NOT NULL,
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS qa_feedback (
 """
 SENTENCE = "id, document_id, position, start_offset, end_offset, text"
 DOCUMENT_INFO = ("d.id, d.title, d.url, d.metadata, d.checksum, d.created_at, d.updated_at, "
-                 "(SELECT count(*) FROM qa_sentences s WHERE s.document_id = d.id)")
+                 "(SELECT count(*) FROM qa_sentences s WHERE s.document_id = d.id), d.suggestions")
 DOCUMENT = f"{DOCUMENT_INFO}, d.text"
 # MATERIALIZED: each term's document frequency is counted once, not again for every matching row.
 # BM25 with every term counted once per sentence (sentences rarely repeat a word): IDF from the
@@ -78,7 +80,7 @@ def no_nul(value: object) -> object:
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
-def jsonb(value: dict[str, Any]) -> Jsonb:
+def jsonb(value: dict[str, Any] | list[Any]) -> Jsonb:
     return Jsonb(scrub(value))
 
 

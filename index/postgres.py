@@ -128,9 +128,10 @@ class PostgresStore:
             pgsql.lock_document(cur, doc.id)
             created = cur.execute("SELECT created_at FROM qa_documents WHERE id = %s", (doc.id,)).fetchone()
             removed = pgsql.delete_rows(cur, doc.id)
-            cur.execute("INSERT INTO qa_documents VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            cur.execute("INSERT INTO qa_documents (id, title, url, metadata, text, checksum, created_at, updated_at, "
+                        "suggestions) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                         (doc.id, doc.title, pgsql.no_nul(doc.url), pgsql.jsonb(doc.metadata), doc.text, doc.checksum,
-                         created[0] if created else now, now))
+                         created[0] if created else now, now, pgsql.jsonb(doc.suggestions)))
             ids = [int(r[0]) for r in cur.execute(
                 "SELECT nextval('qa_sentences_id_seq') FROM generate_series(1, %s)", (len(doc.sentences),))]
             with cur.copy("COPY qa_sentences (id, document_id, position, start_offset, end_offset, text, "
@@ -227,6 +228,11 @@ class PostgresStore:
     def titles(self, document_ids: list[str]) -> dict[str, str]:
         with self._cursor() as cur:
             return dict(cur.execute("SELECT id, title FROM qa_documents WHERE id = ANY(%s::text[])",
+                                    (document_ids,)).fetchall())
+
+    def urls(self, document_ids: list[str]) -> dict[str, str | None]:
+        with self._cursor() as cur:
+            return dict(cur.execute("SELECT id, url FROM qa_documents WHERE id = ANY(%s::text[])",
                                     (document_ids,)).fetchall())
 
     def mentions(self, phrase: str, document_id: str | None = None) -> bool:

@@ -26,12 +26,13 @@ from index.seal import Seal
 
 # DocumentInfo's fields in order; StoredDocument adds the text after them.
 _DOCUMENT_INFO = ("d.id, d.title, d.url, d.metadata, d.checksum, d.created_at, d.updated_at, "
-                  "(SELECT COUNT(*) FROM sentences s WHERE s.document_id = d.id)")
+                  "(SELECT COUNT(*) FROM sentences s WHERE s.document_id = d.id), d.suggestions")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, url TEXT, metadata TEXT NOT NULL,
-    text TEXT NOT NULL, checksum TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL
+    text TEXT NOT NULL, checksum TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+    suggestions TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS sentences (
     id INTEGER PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -65,6 +66,7 @@ class NewDocument:
     sentences: list[NewSentence]
     url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    suggestions: list[str] = field(default_factory=list)  # questions the article answers, for readers
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class DocumentInfo:
     created_at: float
     updated_at: float
     sentence_count: int
+    suggestions: list[str]
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class Store:
         # a name occurs at all), kept until the next write.
         self._sentences: Memo[int, StoredSentence] = Memo(100_000)
         self._titles: Memo[str, str] = Memo(100_000)
+        self._urls: Memo[str, str | None] = Memo(100_000)
         self._slices: Memo[tuple[str, int, int], str] = Memo(100_000)
         self._mentions: Memo[tuple[str, str | None], bool] = Memo(100_000)
         self._article_ids: Memo[str, list[int]] = Memo(10_000)
@@ -122,6 +126,7 @@ class Store:
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(SCHEMA.format(tokenize=TOKENIZE))
+            _add_suggestions_column(self._conn)
             # A file whose seal matched is known good; otherwise (first start after a crash) check it all.
             check = "quick_check" if verified else "integrity_check"
             if self._conn.execute(f"PRAGMA {check}").fetchone()[0] != "ok":
@@ -170,9 +175,10 @@ class Store:
             ).fetchone()
             removed = self._delete_rows(doc.id)
             self._conn.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents(id, title, url, metadata, text, checksum, created_at, updated_at, suggestions)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (doc.id, doc.title, doc.url, json.dumps(doc.metadata), doc.text, doc.checksum,
-                 created[0] if created else now, now),
+                 created[0] if created else now, now, json.dumps(doc.suggestions)),
             )
             added = [self._insert_sentence(doc.id, i, s, vectors[i]) for i, s in enumerate(doc.sentences)]
             self._bump_generation()
@@ -303,6 +309,16 @@ class Store:
                 known.update(self._conn.execute(f"SELECT id, title FROM documents WHERE id IN ({marks})", missing))
             return {d: known[d] for d in document_ids if d in known}
 
+    def urls(self, document_ids: list[str]) -> dict[str, str | None]:
+        """Each document's `url` (None where it has none), for showing where an answer came from."""
+        with self.lock:
+            known = self._urls.at(self.generation())
+            missing = [d for d in document_ids if d not in known]
+            if missing:
+                marks = ",".join("?" * len(missing))
+                known.update(self._conn.execute(f"SELECT id, url FROM documents WHERE id IN ({marks})", missing))
+            return {d: known[d] for d in document_ids if d in known}
+
     def mentions(self, phrase: str, document_id: str | None = None) -> bool:
         """Whether any sentence (of one document, or of all) holds the phrase."""
         with self.lock:
@@ -341,7 +357,8 @@ class Store:
                 'SELECT start, "end", text, index_text, embed_text, vector FROM sentences '
                 "WHERE document_id = ? ORDER BY position", (document_id,)).fetchall()
         new = NewDocument(id=doc.id, title=doc.title, text=doc.text, checksum=doc.checksum,
-                          sentences=[NewSentence(*r[:5]) for r in rows], url=doc.url, metadata=doc.metadata)
+                          sentences=[NewSentence(*r[:5]) for r in rows], url=doc.url, metadata=doc.metadata,
+                          suggestions=doc.suggestions)
         vectors = [np.frombuffer(r[5], dtype=np.float32) for r in rows]
         return new, np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
 
@@ -420,8 +437,16 @@ class _Transaction:
 
 
 def _decoded(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row of `_DOCUMENT_INFO` columns (then any more) with its metadata JSON decoded."""
-    return (*row[:3], json.loads(row[3]), *row[4:])
+    """A row of `_DOCUMENT_INFO` columns (then any more) with its metadata and suggestions JSON decoded."""
+    return (*row[:3], json.loads(row[3]), *row[4:8], json.loads(row[8]), *row[9:])
+
+
+def _add_suggestions_column(conn: sqlite3.Connection) -> None:
+    """Databases made before suggested questions existed get the column; their documents are
+    prepared again when the service opens (the ingest recipe changed), which fills it."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
+    if "suggestions" not in columns:
+        conn.execute("ALTER TABLE documents ADD COLUMN suggestions TEXT NOT NULL DEFAULT '[]'")
 
 
 def read_meta(path: Path, key: str) -> str | None:

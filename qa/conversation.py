@@ -142,3 +142,14 @@ def resolve(question: str, turns: list[Turn]) -> str:
     # Commas keep the names apart: "Calais Natacha Bouchart" would read as one name nobody has.
     extra = ", ".join(dict.fromkeys(focus)) or " ".join(parse(last.question).words)
     return f"{question} {extra}".strip()
+
+
+_PERSONAL = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs)\b", re.IGNORECASE)
+
+
+def abstention(question: str, resolved: str, turns: list[Turn]) -> str:
+    """Why a question went unanswered, so the reader can be told what to do: a follow-up (read
+    with the previous turn, or one saying "she" with no turn before it to say who) is best asked
+    again in full; anything else the article does not answer."""
+    dangling = not turns and bool(_PERSONAL.search(question)) and not names_in(question)
+    return "unresolved_follow_up" if resolved != question or dangling else "not_in_article"

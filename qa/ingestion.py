@@ -13,12 +13,14 @@ from index.store import NewDocument, NewSentence
 from qa.cleaning import clean_document
 from qa.errors import BadInput
 from qa.segmentation import Segmenter
+from qa.suggestions import suggest
 
 # Ids travel in URL paths: anything printable but slashes, trimmed, up to 200 characters.
 ID_PATTERN = re.compile(r"^(?!\s)[^\x00-\x1f\x7f/\\]{1,200}(?<!\s)$")
-# What a sentence is indexed under. Stored documents prepared under another recipe are prepared
-# again when the service opens (see QAService.open), so the index never mixes two recipes.
-RECIPE = "lexical-title-v1"
+# What a sentence is indexed under (and what is derived from a document: its suggested questions).
+# Stored documents prepared under another recipe are prepared again when the service opens (see
+# QAService.open), so the index never mixes two recipes.
+RECIPE = "lexical-title-v1+suggestions"
 SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html",
             ".htm": "html", ".json": "json"}
 
@@ -59,7 +61,8 @@ def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
                  for s in spans]
     checksum = hashlib.sha256(f"{cleaned.title}\n{cleaned.text}".encode()).hexdigest()
     return NewDocument(id=document_id, title=cleaned.title, text=cleaned.text, checksum=checksum,
-                       sentences=sentences, url=doc.url, metadata=doc.metadata)
+                       sentences=sentences, url=doc.url, metadata=doc.metadata,
+                       suggestions=suggest([s.text for s in spans]))
 
 
 def read_file(path: Path) -> DocumentInput:

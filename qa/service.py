@@ -41,6 +41,7 @@ class AskResult:
     answer: Passage | None
     passages: list[Passage]
     conversation_id: str
+    abstention: str | None = None  # why `answer` is None: "not_in_article" or "unresolved_follow_up"
     question: str = ""  # as understood: spelling corrected, a follow-up's referents added
 
 
@@ -229,10 +230,12 @@ class QAService:
         else:
             judged = self.judge_question(text, resolved, document_id, top_k, previous)
         answer = judged.answer
+        why = None if answer else conversation.abstention(text, resolved, convo.turns)
         self.conversations.record(convo, conversation.Turn(
             text, resolved, answer.text if answer else None, answer.document_id if answer else document_id,
             answer.sentence_index if answer else None))
-        return AskResult(answer=answer, passages=judged.passages, conversation_id=convo.id, question=resolved)
+        return AskResult(answer=answer, passages=judged.passages, conversation_id=convo.id, abstention=why,
+                         question=resolved)
 
     def vocabulary(self, document_id: str | None) -> spelling.Vocabulary:
         """The words of the searched articles, read once per store generation."""

@@ -3,14 +3,15 @@ from fastapi.testclient import TestClient
 from tests.conftest import SEED_ID
 
 PASSAGE_KEYS = {"text", "score", "document_id", "document_title", "sentence_index", "start", "end", "context",
-                "highlight"}
+                "highlight", "document_url"}
 
 
 def test_ask_returns_answer_and_passages(client: TestClient) -> None:
     r = client.post("/ask", json={"question": "what did Brokenshire say?", "top_k": 4})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "passages", "conversation_id"}
+    assert set(body) == {"answer", "passages", "conversation_id", "abstention"}
+    assert body["abstention"] is None
     assert len(body["passages"]) == 4
     assert all(set(p) == PASSAGE_KEYS for p in body["passages"])
     assert body["answer"] == body["passages"][0]
@@ -21,7 +22,29 @@ def test_ask_returns_answer_and_passages(client: TestClient) -> None:
 def test_document_scope_and_abstention(client: TestClient) -> None:
     r = client.post("/ask", json={"question": "What is the population of Paris?", "document_id": SEED_ID})
     assert r.status_code == 200 and r.json()["answer"] is None
+    assert r.json()["abstention"] == "not_in_article"
     assert all(p["document_id"] == SEED_ID for p in r.json()["passages"])
+
+
+def test_abstention_says_when_a_follow_up_could_not_be_read(client: TestClient) -> None:
+    # "she" with nothing before it to say who: the reader should ask again in full.
+    alone = client.post("/ask", json={"question": "What did she eat for breakfast?", "document_id": SEED_ID})
+    assert alone.json()["answer"] is None and alone.json()["abstention"] == "unresolved_follow_up"
+    first = client.post("/ask", json={"question": "What did Brokenshire say?", "document_id": SEED_ID}).json()
+    assert first["answer"] is not None and first["abstention"] is None
+    follow = client.post("/ask", json={"question": "Why did he sell his bicycle?",
+                                       "document_id": SEED_ID, "conversation_id": first["conversation_id"]})
+    assert follow.json()["answer"] is None and follow.json()["abstention"] == "unresolved_follow_up"
+
+
+def test_passages_carry_their_article_url(client: TestClient, admin: dict[str, str]) -> None:
+    client.put("/documents/harbour", headers=admin, json={
+        "title": "Harbour reopens", "url": "https://news.example/harbour",
+        "text": "The harbour reopened on Monday after the storm. Mayor Ada Lund said it cost 4 million euros."})
+    body = client.post("/ask", json={"question": "How much did the harbour cost?", "document_id": "harbour"}).json()
+    assert body["passages"] and all(p["document_url"] == "https://news.example/harbour" for p in body["passages"])
+    seed = client.post("/ask", json={"question": "what did Brokenshire say?", "document_id": SEED_ID}).json()
+    assert seed["answer"]["document_url"] is None
 
 
 def test_conversation_id_round_trips(client: TestClient) -> None:

@@ -41,3 +41,25 @@ def test_large_document_is_accepted(client: TestClient, admin: dict[str, str]) -
     r = client.post("/documents", json={"id": "big", "text": text}, headers=admin)
     assert r.status_code == 201, r.text
     assert r.json()["sentences"] > 10_000
+
+
+def test_suggested_questions_are_served_with_the_document(client: TestClient, admin: dict[str, str]) -> None:
+    seed = client.get(f"/documents/{SEED_ID}").json()
+    assert 2 <= len(seed["suggestions"]) <= 3 and all(q.endswith("?") for q in seed["suggestions"])
+    listed = {d["id"]: d for d in client.get("/documents").json()}
+    assert listed[SEED_ID]["suggestions"] == seed["suggestions"]
+    own = client.get("/suggestions", params={"document_id": SEED_ID}).json()["suggestions"]
+    assert [s["question"] for s in own] == seed["suggestions"]
+    assert {s["document_id"] for s in own} == {SEED_ID}
+    quoted = '"We will open the harbour again before the summer season," said Ada Lund, the harbour master.'
+    client.put("/documents/harbour", headers=admin, json={"title": "Harbour", "text": quoted})
+    newest_first = client.get("/suggestions").json()["suggestions"]
+    assert [s["document_id"] for s in newest_first] == ["harbour", SEED_ID]
+    assert newest_first[0] == {"question": "What did Ada Lund say?", "document_id": "harbour",
+                               "document_title": "Harbour"}
+    assert client.get("/suggestions", params={"document_id": "nope"}).status_code == 404
+
+
+def test_suggestions_reject_an_id_no_document_can_have(client: TestClient) -> None:
+    r = client.get("/suggestions", params={"document_id": "a\x00b"})
+    assert r.status_code == 422 and r.json()["error"]["code"]

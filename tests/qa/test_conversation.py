@@ -80,3 +80,15 @@ def test_names_carried_into_a_follow_up_stay_apart() -> None:
     turns = [Turn("who is the Calais mayor", "who is the Calais mayor", "Calais mayor Natacha Bouchart spoke.", "d", 3)]
     resolved = resolve("what did she say", turns)
     assert {"Calais", "Natacha Bouchart"} <= set(parse(resolved).names)
+
+
+def test_abstention_tells_an_unreadable_follow_up_from_an_unanswered_question() -> None:
+    from qa.conversation import Turn, abstention
+
+    before = [Turn("What did Brokenshire say?", "What did Brokenshire say?", "We will not.", "d")]
+    assert abstention("Why did he resign?", "Why did he resign? Brokenshire", before) == "unresolved_follow_up"
+    assert abstention("Why did he resign?", "Why did he resign?", []) == "unresolved_follow_up"
+    assert abstention("What did Theresa May say about her visit?", "What did Theresa May say about her visit?",
+                      []) == "not_in_article"
+    assert abstention("What is the population of Paris?", "What is the population of Paris?",
+                      before) == "not_in_article"

@@ -203,3 +203,19 @@ def test_a_new_recipe_that_changes_only_the_lexical_side_embeds_nothing_again(
     assert "Ships dock here daily." not in counting.texts  # ... from the vectors it had
     assert again.ask("ships", "d1").passages[0].text == "Ships dock here daily."
     again.close()
+
+
+def test_a_database_from_before_suggestions_gets_them_when_opened(service: QAService, settings: Settings) -> None:
+    service.close()
+    import sqlite3
+
+    conn = sqlite3.connect(settings.database_path)
+    conn.execute("ALTER TABLE documents DROP COLUMN suggestions")
+    conn.execute("UPDATE meta SET value = 'lexical-title-v1' WHERE key = 'ingest_recipe'")
+    conn.commit()
+    conn.close()
+    settings.database_path.with_name(settings.database_path.name + ".sha256").unlink()  # edited by hand
+    again = QAService.open(settings, FakeEmbedder())
+    assert again.get(SEED_ID).suggestions == ["What did James Brokenshire say?", "Who is Theresa May?",
+                                              "Who is Natacha Bouchart?"]
+    again.close()
