@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api import access, chat, errors, observability, routes, widget
+from api import access, chat, errors, observability, routes, security, widget
 from api.limits import BodyLimit, Deadline, TextGuard
 from qa.errors import StoreUnavailable
 from qa.service import QAService
@@ -43,8 +43,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
                 app.state.service.close()
                 app.state.service = None
 
-    app = FastAPI(title="Article QA", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="Article QA", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Extractive question answering over news articles.")
+    security.install_docs(app)
     app.state.settings = settings
     app.state.service = service  # an injected service is usable even without the lifespan
     app.state.load_error = None
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
                        allow_headers=["Content-Type", "Authorization"], allow_credentials=False)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Deadline, seconds=settings.request_timeout_seconds)
+    app.add_middleware(security.SecurityHeaders)
     app.add_middleware(observability.RequestContext, metrics=app.state.metrics)
     if settings.trusted_proxies:
         # uvicorn's own middleware (run here, not by the server, so that it follows this setting and
