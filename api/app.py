@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.add_middleware(TextGuard)
     app.add_middleware(errors.JsonCORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"], allow_credentials=False)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, read_bytes=settings.max_read_body_bytes)
     app.add_middleware(Deadline, seconds=settings.request_timeout_seconds)
     app.add_middleware(security.SecurityHeaders)
     app.add_middleware(observability.RequestContext, metrics=app.state.metrics)

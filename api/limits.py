@@ -15,17 +15,23 @@ from api.observability import request_id
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """`max_bytes` for document writes; `read_bytes` for everything else (questions, chat,
+    feedback), whose largest valid body is far smaller: a 10 MB chat history that is refused
+    anyway must not be read and parsed first, or a few parallel ones take hundreds of MB."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, read_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_bytes = read_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_bytes if _is_document_path(scope["path"]) else self.read_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(send, limit)
             return
         seen = 0
         started = False
@@ -35,7 +41,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge
             return message
 
@@ -48,10 +54,10 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(send)
+                await self._reject(send, limit)
 
-    async def _reject(self, send: Send) -> None:
-        await _error(send, 413, "payload_too_large", f"request body exceeds {self.max_bytes} bytes")
+    async def _reject(self, send: Send, limit: int) -> None:
+        await _error(send, 413, "payload_too_large", f"request body exceeds {limit} bytes")
 
 
 # A JSON escape of a UTF-16 surrogate: the only way a lone one gets into a parsed body (raw
@@ -142,9 +148,12 @@ class Deadline:
         await _error(send, 503, "timeout", f"no answer within {self.seconds:g} s; retry later")
 
 
+def _is_document_path(path: str) -> bool:
+    return path == "/documents" or path.startswith("/documents/")
+
+
 def _is_document_write(scope: Scope) -> bool:
-    path: str = scope["path"]
-    return scope["method"] in ("POST", "PUT", "DELETE") and (path == "/documents" or path.startswith("/documents/"))
+    return scope["method"] in ("POST", "PUT", "DELETE") and _is_document_path(scope["path"])
 
 
 def _consume(task: asyncio.Future[None]) -> None:

@@ -43,7 +43,10 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="Server processes for `qa serve`; more than one needs QA_DATABASE_URL.")
     host: str = Field("127.0.0.1", description="Address `qa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` binds.")
-    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Larger request bodies get 413.")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Larger document bodies get 413.")
+    max_read_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Larger bodies of questions, chat completions and feedback get 413 "
+        "before they are read (only the latest QA_CONVERSATION_TURNS of a chat history are used anyway).")
     request_timeout_seconds: float = Field(
         30.0, ge=0, description="A response not started by then is answered 503 `timeout` (0 = no deadline).")
     conversation_ttl_seconds: float = Field(1800.0, gt=0, description="Idle time before a conversation expires.")

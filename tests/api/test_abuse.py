@@ -49,6 +49,8 @@ def _chat(client: TestClient, messages: list[dict[str, str]], **headers: str) ->
 def test_every_chat_message_has_a_length_limit(client: TestClient) -> None:
     big = "x" * 500_000
     history = [{"role": "user", "content": big}] * 19 + [{"role": "user", "content": "what did Brokenshire say?"}]
+    assert _chat(client, history).status_code == 413  # refused before it is read
+    history = [{"role": "user", "content": "x" * 2001}, {"role": "user", "content": "what did Brokenshire say?"}]
     r = _chat(client, history)
     assert r.status_code == 422 and "messages.0" in r.json()["error"]["message"]
     long_reply = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "y" * 10_001},
@@ -78,7 +80,9 @@ def test_a_follow_up_carries_a_bounded_handful_of_names() -> None:
 
 
 def test_a_follow_up_after_a_huge_history_is_refused_not_computed(client: TestClient) -> None:
-    history = [{"role": "user", "content": NAMES * 300}, {"role": "user", "content": "what did he say?"}]
+    history = [{"role": "user", "content": NAMES * 2000}, {"role": "user", "content": "what did he say?"}]
+    assert _chat(client, history).status_code == 413
+    history = [{"role": "user", "content": NAMES[:2001]}, {"role": "user", "content": "what did he say?"}]
     assert _chat(client, history).status_code == 422
 
 

@@ -70,9 +70,12 @@ def test_a_slow_answer_gets_503_timeout_in_time(settings: Settings, service: QAS
 
 
 def test_oversized_body_gets_413(settings: Settings, service: QAService) -> None:
-    small = settings.model_copy(update={"max_body_bytes": 2048})
+    small = settings.model_copy(update={"max_body_bytes": 4096, "max_read_body_bytes": 2048})
     with TestClient(create_app(small, service)) as c:
-        _is_error(c.post("/ask", json={"question": "x" * 5000}), 413, "payload_too_large")
+        _is_error(c.post("/ask", json={"question": "x" * 3000}), 413, "payload_too_large")
+        # Documents have their own, larger limit.
+        _is_error(c.post("/documents", json={"text": "x" * 5000}), 413, "payload_too_large")
+        assert c.post("/documents", json={"text": "x" * 3000}).status_code != 413
 
 
 def test_bad_document_gets_4xx(client: TestClient, admin: dict[str, str]) -> None:
