@@ -17,6 +17,8 @@ Only loopback; every phase stops by itself. Server defaults otherwise (the real 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.client
 import json
 import os
 import random
@@ -28,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
@@ -53,7 +55,7 @@ class Server:
         self.proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=full,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 600
-        while call(self.url + "/readyz")[0] != 200:
+        while call(self.url + "/readyz", timeout=5)[0] != 200:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the server did not become ready")
             time.sleep(0.5)
@@ -78,18 +80,25 @@ class Server:
 
 def call(url: str, body: object = None, headers: dict[str, str] | None = None,
          timeout: float = 120) -> tuple[int, float]:
+    """(status, milliseconds); status 0 when no response came at all. A server may answer 413
+    and close before it read a big body: that answer is read, not counted as a failure."""
+    parts = urllib.parse.urlsplit(url)
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method="POST" if data else "GET",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     t0 = time.perf_counter()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as r:
-            r.read()
-            status = int(r.status)
-    except urllib.error.HTTPError as exc:
-        status = exc.code
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the answer may already be there
+            conn.request("POST" if data else "GET", parts.path + (f"?{parts.query}" if parts.query else ""),
+                         body=data, headers={"Content-Type": "application/json", **(headers or {})})
+        response = conn.getresponse()
+        response.read()
+        status = response.status
     except OSError:
-        status = 0  # refused, reset or timed out
+        status = 0
+    except http.client.HTTPException:
+        status = 0
+    finally:
+        conn.close()
     return status, (time.perf_counter() - t0) * 1000
 
 
@@ -162,6 +171,8 @@ def attack_cpu(server: Server, seconds: float, probes: int) -> None:
     as_filed = [{"role": "user", "content": names[:3_000_000]}, {"role": "user", "content": "what did he say?"}]
     accepted = [{"role": "user", "content": names[i * 2000:(i + 1) * 2000]} for i in range(199)]
     accepted.append({"role": "user", "content": "what did he say?"})
+    for i in range(10):  # warm up, so that idle is not measured cold
+        probe(server, 20_000 + i)
     idle = [probe(server, 10_000 + i) for i in range(probes)]
     for name, messages in (("2 cpu, 3 x 3 MB (as filed)", as_filed), ("2 cpu, 3 x 200 x 2000 chars", accepted)):
         before = snapshot(server)
@@ -178,14 +189,18 @@ def attack_cpu(server: Server, seconds: float, probes: int) -> None:
 def attack_feedback(server: Server, seconds: float) -> None:
     row = {"helpful": False, "conversation_id": "c" * 100, "question": "q" * 4000, "answer": "a" * 4000,
            "document_id": "d" * 400, "comment": "m" * 2000}
+    stored_before = stored_feedback(server)
     before = snapshot(server)
     counts = hammer(8, seconds, lambda: call(server.url + "/feedback", row,
                                              {"X-Forwarded-For": f"10.0.{random.randint(0, 255)}.1"})[0])
+    report("4 disk, /feedback", server, before, counts, seconds=seconds, rows_accepted=counts.get(201, 0),
+           rows_stored_before=stored_before, rows_stored_after=stored_feedback(server))
+
+
+def stored_feedback(server: Server) -> int:
     request = urllib.request.Request(server.url + "/feedback?limit=1000", headers={"Authorization": f"Bearer {ADMIN}"})
     with urllib.request.urlopen(request, timeout=60) as r:
-        stored = len(json.loads(r.read()))
-    report("4 disk, /feedback", server, before, counts, seconds=seconds, rows_written=counts.get(201, 0),
-           rows_stored=stored)
+        return len(json.loads(r.read()))
 
 
 def attack_identity(server: Server, seconds: float) -> None:
@@ -202,10 +217,12 @@ def main() -> int:
     parser.add_argument("--probes", type=int, default=40, help="/ask calls sampled idle before attack 2")
     parser.add_argument("--data-dir", type=Path, help="keep the servers' data here (default: a temp folder)")
     parser.add_argument("--port", type=int, default=8140, help="first of two loopback ports")
+    parser.add_argument("--embedder", help="QA_EMBEDDER for the servers (default: the server's own)")
     args = parser.parse_args()
+    env = {"embedder": args.embedder} if args.embedder else {}
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="qa-abuse-"))
     try:
-        server = Server(data_dir, args.port)
+        server = Server(data_dir, args.port, **env)
         try:
             time.sleep(2)
             print(json.dumps({"idle_rss_mb": round(server.rss_mb())}), flush=True)
@@ -214,7 +231,7 @@ def main() -> int:
             attack_feedback(server, args.feedback_seconds)
         finally:
             server.stop()
-        limited = Server(data_dir, args.port + 1, rate_limit="5/minute")
+        limited = Server(data_dir, args.port + 1, rate_limit="5/minute", **env)
         try:
             attack_identity(limited, args.feedback_seconds)
         finally:

@@ -74,3 +74,19 @@ def test_load_and_throughput_benches_run_against_a_live_server(tmp_path: Path) -
         service.close()
     figures = json.loads(out)
     assert figures["errors"] == 0 and figures["requests"] > 0 and figures["p50_ms"] > 0
+
+
+def test_abuse_bench_replays_the_attacks(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # two free loopback ports in a row are likely above a free one
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    out = _run("bench/abuse.py", "--seconds", "1", "--feedback-seconds", "1", "--probes", "3", "--embedder", "fake",
+               "--data-dir", str(tmp_path / "d"), "--port", str(port))
+    rows = [json.loads(line) for line in out.splitlines()]
+    attacks = {r["attack"]: r for r in rows if "attack" in r}
+    assert len(attacks) == 6 and rows[0]["idle_rss_mb"] > 0
+    feedback = attacks["4 disk, /feedback"]
+    assert feedback["rows_stored_after"] - feedback["rows_stored_before"] <= 10  # the default rate limit
+    assert set(attacks["3 made-up bearer tokens, QA_RATE_LIMIT=5/minute"]["statuses"]) <= {"200", "429"}
