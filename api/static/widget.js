@@ -149,7 +149,7 @@
     push({ kind: "me", text: q });
     var typing = bubble("bot typing", "Looking in the article…");
     fetch(base + "/ask", {
-      method: "POST", headers: { "Content-Type": "application/json" },
+      method: "POST", headers: Object.assign({ "Content-Type": "application/json" }, script.getAttribute("data-key") ? { Authorization: "Bearer " + script.getAttribute("data-key") } : {}),
       body: JSON.stringify({ question: q, document_id: docId, conversation_id: state.conversationId, top_k: 3 }),
     }).then(function (r) {
       if (r.status === 429) throw new Error("Too many questions right now — please wait a moment and try again.");
