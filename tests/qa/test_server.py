@@ -33,7 +33,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "QA_DATA_DIR": str(tmp_path_factory.mktemp("served")), "QA_SEEDS_DIR": str(SEEDS),
            "QA_EMBEDDER": "fake", "QA_PORT": str(port), "QA_RATE_LIMIT": "2/minute",
-           "QA_HEADER_TIMEOUT_SECONDS": "1"}
+           "QA_HEADER_TIMEOUT_SECONDS": "1", "QA_ADMIN_KEY": "server-test"}
     proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -104,3 +104,21 @@ def test_serve_passes_the_connection_limits_to_uvicorn(monkeypatch: pytest.Monke
     server.run(Settings(data_dir=tmp_path, max_connections=7, header_timeout_seconds=3), "127.0.0.1", 8140)
     assert seen["limit_concurrency"] == 7 and seen["proxy_headers"] is False
     assert seen["http"].keywords == {"head_timeout": 3}
+
+
+def test_an_error_keeps_the_connection_usable(served: str) -> None:
+    import http.client
+
+    port = int(served.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        nested = json.dumps({"id": "deep", "format": "json", "text": "[" * 100_000}).encode()
+        conn.request("POST", "/documents", body=nested,
+                     headers={"Content-Type": "application/json", "Authorization": "Bearer server-test"})
+        first = conn.getresponse()
+        body = json.loads(first.read())
+        assert first.status == 422 and body["error"]["request_id"] == first.getheader("x-request-id")
+        conn.request("GET", "/healthz")  # the same connection: uvicorn did not drop it
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
