@@ -36,22 +36,22 @@ class RateLimiter:
         count, unit = spec.split("/")
         return cls(int(count), WINDOWS[unit])
 
-    def retry_after(self, client: str, now: float | None = None) -> float:
-        """0 when the request may go ahead (and is counted), else seconds to wait."""
+    def retry_after(self, client: str, now: float | None = None, cost: int = 1) -> float:
+        """0 when a request costing `cost` may go ahead (and is counted), else seconds to wait."""
         now = time.monotonic() if now is None else now
         with self._lock:
             hits = self._hits.setdefault(client, deque())
             while hits and now - hits[0] >= self.window:
                 hits.popleft()
-            if len(hits) >= self.limit:
-                return self.window - (now - hits[0])
-            hits.append(now)
+            if len(hits) + cost > self.limit:
+                return self.window - (now - hits[0]) if hits else self.window
+            hits.extend([now] * cost)
             if len(self._hits) > self._max:  # forget idle clients rather than grow without bound
                 self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] < self.window}
             return 0.0
 
-    def check(self, client: str) -> None:
-        wait = self.retry_after(client)
+    def check(self, client: str, cost: int = 1) -> None:
+        wait = self.retry_after(client, cost=cost)
         if wait > 0:
             raise HTTPException(429, "too many requests; retry later",
                                 headers={"Retry-After": str(math.ceil(wait))})
@@ -116,16 +116,21 @@ def limiters(request: Request) -> Limiters:
 async def require_reader(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
     # Read keys are optional (off unless QA_API_KEYS is set), so this reads the header itself
     # rather than declaring a security scheme the schema would then call mandatory.
-    widget = is_widget_request(request, settings)
-    if settings.api_keys and not widget and not is_read_key(request, settings):
+    if settings.api_keys and not is_widget_request(request, settings) and not is_read_key(request, settings):
         if bearer(request) is None:
             raise HTTPException(401, "this server needs 'Authorization: Bearer <key>' for reading",
                                 headers={"WWW-Authenticate": "Bearer"})
         raise HTTPException(403, "the key is not valid")
+    charge(request, settings, 1)
+
+
+def charge(request: Request, settings: Settings, cost: int) -> None:
+    """Count `cost` requests against the caller's read lane (a batch counts each question)."""
     lanes = limiters(request)
-    limiter = lanes.widget if widget and not is_read_key(request, settings) else lanes.reads
-    if limiter is not None:
-        limiter.check(client_identity(request, settings))
+    limiter = lanes.widget if is_widget_request(request, settings) and not is_read_key(request, settings) \
+        else lanes.reads
+    if limiter is not None and cost > 0:
+        limiter.check(client_identity(request, settings), cost)
 
 
 async def require_feedback(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:

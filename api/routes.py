@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from api.access import FeedbackWriter, Reader, client_identity
+from api.access import FeedbackWriter, Reader, charge, client_identity
 from api.deps import Admin, Service
 from api.observability import Metrics
 from api.schemas import (
@@ -44,7 +44,9 @@ def ask(body: AskRequest, service: Service, request: Request) -> Response:
 
 @router.post("/ask/batch", response_model=BatchResponse, tags=["questions"], dependencies=[Reader])
 def ask_batch(body: BatchRequest, service: Service, request: Request) -> Response:
-    """Many questions in one call (at most 32), answered in order."""
+    """Many questions in one call (at most 32), answered in order. Each question counts against
+    the rate limit: a batch is not a way around it."""
+    charge(request, service.settings, len(body.questions) - 1)  # the first was counted on the way in
     return _json(BatchResponse(results=[_answer(q, service, request) for q in body.questions]))
 
 

@@ -47,12 +47,12 @@ WORDS = ("migrants police border camp ferry lorry trucks port officials minister
 class Server:
     """A `qa serve` subprocess, with its process figures read from /proc."""
 
-    def __init__(self, data_dir: Path, port: int, **env: str) -> None:
+    def __init__(self, data_dir: Path, port: int, root: Path = ROOT, **env: str) -> None:
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = data_dir
         full = {**os.environ, "QA_DATA_DIR": str(data_dir), "QA_PORT": str(port), "QA_ADMIN_KEY": ADMIN,
                 "QA_SEEDS_DIR": str(ROOT / "seeds"), **{f"QA_{k.upper()}": v for k, v in env.items()}}
-        self.proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=full,
+        self.proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=root, env=full,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 600
         while call(self.url + "/readyz", timeout=5)[0] != 200:
@@ -218,11 +218,13 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, help="keep the servers' data here (default: a temp folder)")
     parser.add_argument("--port", type=int, default=8140, help="first of two loopback ports")
     parser.add_argument("--embedder", help="QA_EMBEDDER for the servers (default: the server's own)")
+    parser.add_argument("--server-root", type=Path, default=ROOT,
+                        help="serve from this checkout, e.g. an export of an older commit, to compare")
     args = parser.parse_args()
     env = {"embedder": args.embedder} if args.embedder else {}
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="qa-abuse-"))
     try:
-        server = Server(data_dir, args.port, **env)
+        server = Server(data_dir, args.port, args.server_root, **env)
         try:
             time.sleep(2)
             print(json.dumps({"idle_rss_mb": round(server.rss_mb())}), flush=True)
@@ -231,7 +233,7 @@ def main() -> int:
             attack_feedback(server, args.feedback_seconds)
         finally:
             server.stop()
-        limited = Server(data_dir, args.port + 1, rate_limit="5/minute", **env)
+        limited = Server(data_dir, args.port + 1, args.server_root, rate_limit="5/minute", **env)
         try:
             attack_identity(limited, args.feedback_seconds)
         finally:

@@ -75,6 +75,14 @@ def test_made_up_bearer_tokens_share_the_client_address_budget(settings: Setting
         assert codes == [200, 200, 429, 429]
 
 
+def test_a_batch_counts_each_question(settings: Settings, service: QAService) -> None:
+    with _client(settings, service, rate_limit="5/minute") as c:
+        assert c.post("/ask/batch", json={"questions": [ASK] * 6}).status_code == 429  # 6 > 5
+        assert c.post("/ask/batch", json={"questions": [ASK] * 3}).status_code == 200  # 1 + 3
+        assert c.post("/ask", json=ASK).status_code == 200  # 5
+        assert c.post("/ask", json=ASK).status_code == 429
+
+
 def test_key_identity_is_the_same_in_every_process() -> None:
     # hash() is salted per process: workers would disagree on who is who.
     code = "from api.access import fingerprint; print(fingerprint('k1'))"
