@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from api.access import Reader, client_identity
 from api.deps import Service
-from api.schemas import WEB_URL, ChatMessage, ChatRequest, ErrorResponse
+from api.schemas import SOME_TEXT, WEB_URL, ChatMessage, ChatRequest, ErrorResponse
 from qa.errors import BadInput
 from qa.service import AskResult, QAService
 
@@ -51,7 +51,7 @@ def _conversation(messages: list[ChatMessage], turns: int) -> tuple[str, list[tu
     """The last user message is the question; the user/assistant pairs before it, the latest
     `turns` of them, are the history (a follow-up refers back to the latest only)."""
     users = [i for i, m in enumerate(messages) if m.role == "user"]
-    if not users or not messages[users[-1]].text.strip():
+    if not users or not re.search(SOME_TEXT, messages[users[-1]].text):  # not only spaces or invisible marks
         raise BadInput("messages must end with a non-empty user message")
     history: list[tuple[str, str | None]] = []
     for i in users[:-1][-turns:]:

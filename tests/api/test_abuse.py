@@ -258,6 +258,10 @@ def test_loose_ask_input_is_refused(client: TestClient, body: dict[str, Any]) ->
     assert client.post("/ask", json=body).status_code == 422
 
 
+def test_an_invisible_chat_question_is_refused(client: TestClient) -> None:
+    assert _chat(client, [{"role": "user", "content": " \u200b\u2060 "}]).status_code == 422
+
+
 def test_stream_must_be_a_boolean(client: TestClient) -> None:
     r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}], "stream": "yes"})
     assert r.status_code == 422
