@@ -23,6 +23,7 @@ import json
 import os
 import random
 import shutil
+import socket
 import statistics
 import string
 import subprocess
@@ -100,6 +101,12 @@ def call(url: str, body: object = None, headers: dict[str, str] | None = None,
     finally:
         conn.close()
     return status, (time.perf_counter() - t0) * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def token() -> str:
@@ -217,7 +224,7 @@ def main() -> int:
     parser.add_argument("--feedback-seconds", type=float, default=20, help="length of attacks 3 and 4")
     parser.add_argument("--probes", type=int, default=40, help="/ask calls sampled idle before attack 2")
     parser.add_argument("--data-dir", type=Path, help="keep the servers' data here (default: a temp folder)")
-    parser.add_argument("--port", type=int, default=8140, help="first of two loopback ports")
+    parser.add_argument("--port", type=int, default=8140, help="first of two loopback ports (0: any free ones)")
     parser.add_argument("--embedder", help="QA_EMBEDDER for the servers (default: the server's own)")
     parser.add_argument("--server-root", type=Path, default=ROOT,
                         help="serve from this checkout, e.g. an export of an older commit, to compare")
@@ -225,7 +232,7 @@ def main() -> int:
     env = {"embedder": args.embedder} if args.embedder else {}
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="qa-abuse-"))
     try:
-        server = Server(data_dir, args.port, args.server_root, **env)
+        server = Server(data_dir, args.port or free_port(), args.server_root, **env)
         try:
             time.sleep(2)
             print(json.dumps({"idle_rss_mb": round(server.rss_mb())}), flush=True)
@@ -234,7 +241,8 @@ def main() -> int:
             attack_feedback(server, args.feedback_seconds)
         finally:
             server.stop()
-        limited = Server(data_dir, args.port + 1, args.server_root, rate_limit="5/minute", **env)
+        limited = Server(data_dir, args.port + 1 if args.port else free_port(), args.server_root,
+                         rate_limit="5/minute", **env)
         try:
             attack_identity(limited, args.feedback_seconds)
         finally:
