@@ -84,7 +84,7 @@ def call(url: str, body: object = None, headers: dict[str, str] | None = None,
     """(status, milliseconds); status 0 when no response came at all. A server may answer 413
     and close before it read a big body: that answer is read, not counted as a failure."""
     parts = urllib.parse.urlsplit(url)
-    data = json.dumps(body).encode() if body is not None else None
+    data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else None
     conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     t0 = time.perf_counter()
     try:
@@ -147,8 +147,10 @@ def snapshot(server: Server) -> tuple[float, float, float]:
 
 
 def chat(server: Server, messages: list[dict[str, str]]) -> Callable[[], int]:
-    return lambda: call(server.url + "/v1/chat/completions", {"messages": messages},
-                        {"Authorization": f"Bearer {token()}"})[0]
+    # Encoded once: the attacker shares this machine's cores, and its own JSON work would slow the
+    # server's other readers as much as the server's work does.
+    body = json.dumps({"messages": messages}).encode()
+    return lambda: call(server.url + "/v1/chat/completions", body, {"Authorization": f"Bearer {token()}"})[0]
 
 
 def attack_memory(server: Server, seconds: float) -> None:
@@ -168,9 +170,9 @@ def probe(server: Server, i: int) -> float:
     return call(server.url + "/ask", {"question": question})[1]
 
 
-def probing(server: Server, until: float, into: list[float]) -> None:
+def probing(server: Server, until: float, into: list[float], offset: int) -> None:
     while time.monotonic() < until:
-        into.append(probe(server, len(into)))
+        into.append(probe(server, offset + len(into)))
 
 
 def attack_cpu(server: Server, seconds: float, probes: int) -> None:
@@ -180,11 +182,15 @@ def attack_cpu(server: Server, seconds: float, probes: int) -> None:
     accepted.append({"role": "user", "content": "what did he say?"})
     for i in range(10):  # warm up, so that idle is not measured cold
         probe(server, 20_000 + i)
-    idle = [probe(server, 10_000 + i) for i in range(probes)]
-    for name, messages in (("2 cpu, 3 x 3 MB (as filed)", as_filed), ("2 cpu, 3 x 200 x 2000 chars", accepted)):
+    variants = (("2 cpu, 3 x 3 MB (as filed)", as_filed), ("2 cpu, 3 x 200 x 2000 chars", accepted))
+    for k, (name, messages) in enumerate(variants):
+        # Idle sampled right before each attack (the machine's other load drifts over minutes), and
+        # every probe a question never asked before in this run.
+        idle = [probe(server, 100_000 * (k + 1) + i) for i in range(probes)]
         before = snapshot(server)
         during: list[float] = []
-        prober = threading.Thread(target=probing, args=(server, time.monotonic() + seconds, during))
+        prober = threading.Thread(target=probing, args=(server, time.monotonic() + seconds, during,
+                                                        100_000 * (k + 1) + 50_000))
         prober.start()
         counts = hammer(3, seconds, chat(server, messages))
         prober.join()
