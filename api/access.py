@@ -1,7 +1,10 @@
-"""Who may read, and how often: optional read keys and per-key / per-client rate limits."""
+"""Who may read, and how often: optional read keys, public widget keys, and rate limits per
+identity. Only a valid key is an identity; anything else counts as the client address, so a
+made-up bearer token buys neither a new rate-limit budget nor a new conversation quota."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import math
 import threading
@@ -10,6 +13,7 @@ from collections import deque
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from pydantic import SecretStr
 
 from api.deps import get_settings
 from qa.settings import Settings
@@ -32,58 +36,109 @@ class RateLimiter:
         count, unit = spec.split("/")
         return cls(int(count), WINDOWS[unit])
 
-    def retry_after(self, client: str, now: float | None = None) -> float:
-        """0 when the request may go ahead (and is counted), else seconds to wait."""
+    def retry_after(self, client: str, now: float | None = None, cost: int = 1) -> float:
+        """0 when a request costing `cost` may go ahead (and is counted), else seconds to wait."""
         now = time.monotonic() if now is None else now
         with self._lock:
             hits = self._hits.setdefault(client, deque())
             while hits and now - hits[0] >= self.window:
                 hits.popleft()
-            if len(hits) >= self.limit:
-                return self.window - (now - hits[0])
-            hits.append(now)
+            if len(hits) + cost > self.limit:
+                return self.window - (now - hits[0]) if hits else self.window
+            hits.extend([now] * cost)
             if len(self._hits) > self._max:  # forget idle clients rather than grow without bound
                 self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] < self.window}
             return 0.0
 
+    def check(self, client: str, cost: int = 1) -> None:
+        wait = self.retry_after(client, cost=cost)
+        if wait > 0:
+            raise HTTPException(429, "too many requests; retry later",
+                                headers={"Retry-After": str(math.ceil(wait))})
 
-def client_address(request: Request, settings: Settings) -> str:
-    peer = request.client.host if request.client else "unknown"
-    forwarded = request.headers.get("x-forwarded-for")
-    # Only a proxy we run may say who the client is; anyone else could claim any address.
-    if forwarded and peer in settings.trusted_proxies:
-        return forwarded.split(",")[0].strip() or peer
-    return peer
+
+class Limiters:
+    """The app's limiters, one per lane: reads, widget reads, feedback."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.reads = RateLimiter.parse(settings.rate_limit)
+        self.widget = RateLimiter.parse(settings.widget_rate_limit)
+        self.feedback = RateLimiter.parse(settings.feedback_rate_limit)
+
+
+def client_address(request: Request) -> str:
+    # A trusted proxy's X-Forwarded-For was already applied by the proxy-headers middleware
+    # (rightmost address no trusted proxy added); nothing else may claim an address.
+    return request.client.host if request.client else "unknown"
+
+
+def bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def fingerprint(key: str) -> str:
+    """A stable, non-reversible name for a key: the same in every worker process (unlike
+    `hash()`, which is salted per process), and a log or table never holds the key itself."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _matches(key: str | None, keys: list[SecretStr]) -> bool:
+    if key is None:
+        return False
+    given = key.encode("utf-8", "surrogatepass")
+    # Constant-time per key: timing must not reveal how much of a key was right.
+    return any(hmac.compare_digest(given, k.get_secret_value().encode()) for k in keys)
+
+
+def is_read_key(request: Request, settings: Settings) -> bool:
+    return _matches(bearer(request), settings.api_keys)
+
+
+def is_widget_request(request: Request, settings: Settings) -> bool:
+    """A public widget key, sent from a page on an allowed origin. The key is public and the
+    Origin header can be forged by a script: this lane only has its own, lower budget."""
+    return request.headers.get("origin") in settings.cors_origins and _matches(bearer(request), settings.widget_keys)
 
 
 def client_identity(request: Request, settings: Settings) -> str:
-    """Who is asking, for limits: the read key when one is sent (only its hash is kept), else
-    the client address."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
-    return f"key:{hash(key)}" if key else f"ip:{client_address(request, settings)}"
+    """Who is asking, for limits and conversation quotas: a valid read key (its fingerprint),
+    else the client address."""
+    key = bearer(request)
+    return f"key:{fingerprint(key)}" if key and is_read_key(request, settings) else f"ip:{client_address(request)}"
+
+
+def limiters(request: Request) -> Limiters:
+    found: Limiters = request.app.state.limiters
+    return found
 
 
 async def require_reader(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
     # Read keys are optional (off unless QA_API_KEYS is set), so this reads the header itself
     # rather than declaring a security scheme the schema would then call mandatory.
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
-    if settings.api_keys:
-        valid = key is not None and any(
-            hmac.compare_digest(key.encode(), k.get_secret_value().encode()) for k in settings.api_keys)
-        from_widget_page = request.headers.get("origin") in settings.cors_origins
-        if not valid and not from_widget_page:
-            if key is None:
-                raise HTTPException(401, "this server needs 'Authorization: Bearer <key>' for reading",
-                                    headers={"WWW-Authenticate": "Bearer"})
-            raise HTTPException(403, "the key is not valid")
-    limiter: RateLimiter | None = request.app.state.limiter
-    if limiter is None:
-        return
-    wait = limiter.retry_after(client_identity(request, settings))
-    if wait > 0:
-        raise HTTPException(429, "too many requests; retry later", headers={"Retry-After": str(math.ceil(wait))})
+    if settings.api_keys and not is_widget_request(request, settings) and not is_read_key(request, settings):
+        if bearer(request) is None:
+            raise HTTPException(401, "this server needs 'Authorization: Bearer <key>' for reading",
+                                headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(403, "the key is not valid")
+    charge(request, settings, 1)
+
+
+def charge(request: Request, settings: Settings, cost: int) -> None:
+    """Count `cost` requests against the caller's read lane (a batch counts each question)."""
+    lanes = limiters(request)
+    limiter = lanes.widget if is_widget_request(request, settings) and not is_read_key(request, settings) \
+        else lanes.reads
+    if limiter is not None and cost > 0:
+        limiter.check(client_identity(request, settings), cost)
+
+
+async def require_feedback(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+    """Feedback writes rows: its own budget per identity, on top of the read check."""
+    limiter = limiters(request).feedback
+    if limiter is not None:
+        limiter.check(client_identity(request, settings))
 
 
 Reader = Depends(require_reader)
+FeedbackWriter = Depends(require_feedback)

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api import access, chat, errors, observability, routes, widget
-from api.limits import BodyLimit, Deadline
+from api import access, chat, errors, observability, routes, security, widget
+from api.limits import BodyLimit, Deadline, TextGuard
 from qa.errors import StoreUnavailable
 from qa.service import QAService
 from qa.settings import Settings
@@ -43,22 +43,29 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
                 app.state.service.close()
                 app.state.service = None
 
-    app = FastAPI(title="Article QA", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="Article QA", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Extractive question answering over news articles.")
+    security.install_docs(app)
     app.state.settings = settings
     app.state.service = service  # an injected service is usable even without the lifespan
     app.state.load_error = None
     app.state.metrics = observability.Metrics()
-    app.state.limiter = access.RateLimiter.parse(settings.rate_limit)
+    app.state.limiters = access.Limiters(settings)
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(chat.router)
     app.include_router(widget.router)
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+    app.add_middleware(TextGuard)
+    app.add_middleware(errors.JsonCORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"], allow_credentials=False)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, read_bytes=settings.max_read_body_bytes)
     app.add_middleware(Deadline, seconds=settings.request_timeout_seconds)
+    app.add_middleware(security.SecurityHeaders)
     app.add_middleware(observability.RequestContext, metrics=app.state.metrics)
+    if settings.trusted_proxies:
+        # uvicorn's own middleware (run here, not by the server, so that it follows this setting and
+        # nothing else): the client is the rightmost X-Forwarded-For address no trusted proxy added.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

@@ -4,6 +4,7 @@ base URL. The reply is the answer sentence with a citation; passages ride in an 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from api.access import Reader, client_identity
 from api.deps import Service
-from api.schemas import ChatMessage, ChatRequest, ErrorResponse
+from api.schemas import SOME_TEXT, WEB_URL, ChatMessage, ChatRequest, ErrorResponse
 from qa.errors import BadInput
 from qa.service import AskResult, QAService
 
@@ -28,7 +29,7 @@ ABSTAIN_REPLY = "I couldn't find the answer to that in the articles. Try rephras
     "description": "A chat completion; with `stream: true`, server-sent chunks ending in `data: [DONE]`.",
     "content": {"application/json": {}, "text/event-stream": {}}}})
 def chat_completions(body: ChatRequest, service: Service, request: Request) -> dict[str, Any] | StreamingResponse:
-    question, history = _conversation(body.messages)
+    question, history = _conversation(body.messages, service.settings.conversation_turns)
     document_id = body.model if service.store.has_document(body.model) else None
     result = service.ask(question, document_id, top_k=3, history=history,
                          client=client_identity(request, service.settings))
@@ -46,33 +47,26 @@ def chat_completions(body: ChatRequest, service: Service, request: Request) -> d
     }
 
 
-def _text(message: ChatMessage) -> str:
-    if isinstance(message.content, list):  # content parts: keep the text ones
-        return " ".join(str(p.get("text", "")) for p in message.content if p.get("type") == "text")
-    return message.content or ""
-
-
-def _conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str | None]]]:
-    """The last user message is the question; earlier user/assistant pairs are the history."""
+def _conversation(messages: list[ChatMessage], turns: int) -> tuple[str, list[tuple[str, str | None]]]:
+    """The last user message is the question; the user/assistant pairs before it, the latest
+    `turns` of them, are the history (a follow-up refers back to the latest only)."""
     users = [i for i, m in enumerate(messages) if m.role == "user"]
-    if not users or not _text(messages[users[-1]]).strip():
+    if not users or not re.search(SOME_TEXT, messages[users[-1]].text):  # not only spaces or invisible marks
         raise BadInput("messages must end with a non-empty user message")
     history: list[tuple[str, str | None]] = []
-    for i in users[:-1]:
+    for i in users[:-1][-turns:]:
         following = next((m for m in messages[i + 1:] if m.role in ("assistant", "user")), None)
-        answer = _text(following) if following is not None and following.role == "assistant" else None
-        history.append((_text(messages[i]), answer))
-    question = _text(messages[users[-1]])
-    if len(question) > 2000:
-        raise BadInput("the question is longer than 2000 characters")
-    return question, history
+        answer = following.text if following is not None and following.role == "assistant" else None
+        history.append((messages[i].text, answer))
+    return messages[users[-1]].text, history
 
 
 def _reply(service: QAService, result: AskResult) -> str:
     if result.answer is None:
         return ABSTAIN_REPLY
     doc = service.get(result.answer.document_id)
-    source = f"{doc.title}, {doc.url}" if doc.url else doc.title
+    # Only a web link is echoed: a `javascript:` one stored before URLs were checked is not.
+    source = f"{doc.title}, {doc.url}" if doc.url and re.match(WEB_URL, doc.url) else doc.title
     return f"{result.answer.text}\n\n(Source: {source})"
 
 

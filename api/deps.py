@@ -24,7 +24,10 @@ async def get_settings(request: Request) -> Settings:
 async def get_service(request: Request) -> QAService:
     service: QAService | None = getattr(request.app.state, "service", None)
     if service is None:
-        if getattr(request.app.state, "load_error", None):
+        error = getattr(request.app.state, "load_error", None)
+        if error == "StoreUnavailable":
+            raise NotReady("the database is unavailable; the service keeps retrying")
+        if error:
             raise NotReady("the service could not load its model or index; see the server log")
         raise NotReady("the model and index are still loading; retry shortly")
     return service

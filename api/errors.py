@@ -8,7 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 
 from api.observability import request_id
 from qa.errors import (
@@ -18,6 +21,7 @@ from qa.errors import (
     DocumentNotFound,
     EmbedderUnavailable,
     NotReady,
+    StorageFull,
     StoreError,
     StoreUnavailable,
 )
@@ -32,6 +36,7 @@ STATUS_CODES: dict[type[Exception], tuple[int, str]] = {
     EmbedderUnavailable: (503, "not_ready"),
     CorruptFile: (500, "storage_error"),
     StoreUnavailable: (503, "unavailable"),
+    StorageFull: (507, "insufficient_storage"),
 }
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
@@ -49,7 +54,7 @@ def error_response(status: int, code: str, message: str, details: list[dict[str,
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     for kind, (status, code) in STATUS_CODES.items():
         if isinstance(exc, kind):
-            if status >= 500 and not isinstance(exc, NotReady):  # NotReady's text is ours to show
+            if status >= 500 and not isinstance(exc, NotReady | StorageFull):  # their text is ours to show
                 log.error("%s: %s", code, exc)
                 return error_response(status, code, "the service could not complete the request")
             return error_response(status, code, str(exc))
@@ -74,6 +79,21 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Log the traceback for operators; never send it to clients.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "the service could not complete the request")
+
+
+class JsonCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS handling, with a refused preflight in the one error shape rather than
+    plain text."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        refused = error_response(400, "bad_request", bytes(response.body).decode() or "Disallowed CORS request")
+        for name in ("vary",):  # keep caches apart per Origin, as Starlette does
+            if name in response.headers:
+                refused.headers[name] = response.headers[name]
+        return refused
 
 
 def install(app: FastAPI) -> None:

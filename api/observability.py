@@ -47,23 +47,41 @@ class RequestContext:
         rid = given if _VALID_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         token = request_id.set(rid)
-        status = 500
+        sent = {"status": 0}
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                sent["status"] = message["status"]
                 message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Answered here rather than by Starlette's outermost handler, which re-raises, so that
+            # uvicorn would drop the connection and the error would go out without a request id.
+            if sent["status"]:
+                raise
+            await _last_resort(exc, send_with_id)
+            sent["status"] = 422 if isinstance(exc, RecursionError) else 500
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")  # the template keeps labels bounded
-            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+            self.metrics.requests.labels(route, scope["method"], str(sent["status"] or 500)).inc()
             self.metrics.latency.labels(route, scope["method"]).observe(time.perf_counter() - started)
             request_id.reset(token)
+
+
+async def _last_resort(exc: Exception, send: Send) -> None:
+    if isinstance(exc, RecursionError):  # json and parsers recurse: input nested too deeply
+        status, code, message = 422, "validation_error", "the input is nested too deeply"
+    else:
+        logging.getLogger("api").error("unhandled error", exc_info=exc)  # the traceback stays in the log
+        status, code, message = 500, "internal_error", "the service could not complete the request"
+    body = json.dumps({"error": {"code": code, "request_id": request_id.get(), "message": message}}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class JsonFormatter(logging.Formatter):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from api.access import Reader, client_identity
+from api.access import FeedbackWriter, Reader, charge, client_identity
 from api.deps import Admin, Service
 from api.observability import Metrics
 from api.schemas import (
@@ -35,6 +36,7 @@ from qa.service import DocumentInfo, Feedback, QAService
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 429, 503)}
 router = APIRouter(responses=ERRORS)
+T = TypeVar("T")
 
 
 @router.post("/ask", response_model=AskResponse, tags=["questions"], dependencies=[Reader])
@@ -45,7 +47,9 @@ def ask(body: AskRequest, service: Service, request: Request) -> Response:
 
 @router.post("/ask/batch", response_model=BatchResponse, tags=["questions"], dependencies=[Reader])
 def ask_batch(body: BatchRequest, service: Service, request: Request) -> Response:
-    """Many questions in one call (at most 32), answered in order."""
+    """Many questions in one call (at most 32), answered in order. Each question counts against
+    the rate limit: a batch is not a way around it."""
+    charge(request, service.settings, len(body.questions) - 1)  # the first was counted on the way in
     return _json(BatchResponse(results=[_answer(q, service, request) for q in body.questions]))
 
 
@@ -69,7 +73,7 @@ def _json(model: BaseModel) -> Response:
 
 
 @router.post("/feedback", status_code=201, response_model=FeedbackCreated, tags=["feedback"],
-             dependencies=[Reader])
+             dependencies=[Reader, FeedbackWriter])
 def feedback(body: FeedbackIn, service: Service) -> FeedbackCreated:
     """Whether an answer helped, for the people running the service to review."""
     return FeedbackCreated(id=service.record_feedback(Feedback(**body.model_dump())))
@@ -112,7 +116,7 @@ def list_documents(service: Service) -> list[DocumentSummary]:
 @router.get("/documents/{document_id}", response_model=DocumentFull, tags=["documents"])
 def get_document(document_id: str, service: Service) -> DocumentFull:
     doc = service.get(document_id)
-    return DocumentFull(**_summary(doc).model_dump(), text=doc.text)
+    return DocumentFull(**_summary(doc).model_dump(), text=_sendable(doc.text))
 
 
 @router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"])
@@ -171,6 +175,19 @@ def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:
 
 
 def _summary(doc: DocumentInfo) -> DocumentSummary:
-    return DocumentSummary(id=doc.id, title=doc.title, url=doc.url, metadata=doc.metadata,
-                           sentences=doc.sentence_count, created_at=doc.created_at, updated_at=doc.updated_at,
-                           suggestions=doc.suggestions)
+    return DocumentSummary(id=_sendable(doc.id), title=_sendable(doc.title), url=_sendable(doc.url),
+                           metadata=_sendable(doc.metadata), sentences=doc.sentence_count,
+                           created_at=doc.created_at, updated_at=doc.updated_at,
+                           suggestions=_sendable(doc.suggestions))
+
+
+def _sendable(value: T) -> T:
+    """The value with any lone surrogate replaced by "?": a row stored before bodies were
+    checked must not take a listing down for everyone. Cheap when the text is clean."""
+    dumped = json.dumps(value, ensure_ascii=False)
+    try:
+        dumped.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        cleaned: T = json.loads(dumped.encode("utf-8", "replace"))
+        return cleaned

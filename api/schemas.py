@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 MAX_QUESTION = 2000
 # Stated in the schema so that clients (and schemathesis) know what the service will accept.
 # White space as both Python (str.split) and JavaScript (\s) understand it, so both agree.
 SPACE = r"\s\x1c-\x1f\x85\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-SOME_TEXT = rf"[^{SPACE}]"
+# Characters that show nothing: a question of only these and white space says nothing.
+INVISIBLE = r"\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\uffa0"
+SOME_TEXT = rf"[^{SPACE}{INVISIBLE}]"
+WEB_URL = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s]+$"
 DOCUMENT_ID = rf"^[^{SPACE}/\\\x00-\x1f\x7f]([^/\\\x00-\x1f\x7f]*[^{SPACE}/\\\x00-\x1f\x7f])?$"
+
+
+def _no_text_or_bool(value: object) -> object:
+    # "3" or true for a number is a client bug that coercion would hide; 3.0 is JSON's integer 3.
+    if isinstance(value, str | bool):
+        raise ValueError("must be a JSON number, not a string or boolean")
+    return value
 
 
 class AskRequest(BaseModel):
@@ -20,7 +30,8 @@ class AskRequest(BaseModel):
     question: str = Field(..., min_length=1, max_length=MAX_QUESTION, pattern=SOME_TEXT,
                           examples=["what did Brokenshire say?"])
     document_id: str | None = Field(None, max_length=200, description="Search only this article.")
-    top_k: int = Field(3, ge=1, le=50, description="How many passages to return.")
+    top_k: Annotated[int, BeforeValidator(_no_text_or_bool)] = Field(
+        3, ge=1, le=50, description="How many passages to return.")
     conversation_id: str | None = Field(None, max_length=100, description="Continue this conversation.")
 
 
@@ -55,7 +66,8 @@ class DocumentIn(BaseModel):
     id: str | None = Field(None, min_length=1, max_length=200, pattern=DOCUMENT_ID)
     title: str | None = Field(None, max_length=1000)
     text: str = Field(..., min_length=1, pattern=SOME_TEXT)
-    url: str | None = Field(None, max_length=2000)
+    url: str | None = Field(None, max_length=2000, pattern=WEB_URL,
+                            description="http or https only: it is shown as a link and echoed in chat replies.")
     metadata: dict[str, Any] = Field(default_factory=dict)
     format: Literal["txt", "md", "html", "json"] = Field("txt", description="How to clean `text`.")
 
@@ -102,6 +114,7 @@ class ErrorResponse(BaseModel):
 
 
 MAX_BATCH = 32
+MAX_MESSAGE_PARTS = 32
 
 
 class BatchRequest(BaseModel):
@@ -114,27 +127,53 @@ class BatchResponse(BaseModel):
     results: list[AskResponse]
 
 
-class FeedbackIn(BaseModel):
-    # Feedback must say what it is about: a conversation, or the question itself.
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "anyOf": [{"required": [key], "properties": {key: {"type": "string"}}}
-                  for key in ("conversation_id", "question")]})
+def _bytes(limit: int) -> AfterValidator:
+    """A cap in UTF-8 bytes (what a row takes on disk), not characters."""
+    def check(value: str) -> str:
+        if len(value.encode("utf-8", "surrogatepass")) > limit:
+            raise ValueError(f"longer than {limit} bytes in UTF-8")
+        return value
+    return AfterValidator(check)
 
-    helpful: bool
-    conversation_id: str | None = Field(None, max_length=100)
-    question: str | None = Field(None, max_length=MAX_QUESTION)
-    answer: str | None = Field(None, max_length=10_000, description="The answer text the reader judged.")
-    document_id: str | None = Field(None, max_length=200)
-    comment: str | None = Field(None, max_length=2000)
+
+class FeedbackIn(BaseModel):
+    """Only `helpful` is needed; the rest says what it is about. Caps are in bytes, so that a row,
+    and with QA_FEEDBACK_MAX_ROWS the table, has a known largest size (about 10 kB a row)."""
+    model_config = ConfigDict(extra="forbid")
+
+    helpful: bool = Field(..., strict=True)
+    conversation_id: Annotated[str, _bytes(100)] | None = None
+    question: Annotated[str, _bytes(4000)] | None = Field(None, description="At most 4000 bytes.")
+    answer: Annotated[str, _bytes(4000)] | None = Field(
+        None, description="The answer text the reader judged; at most 4000 bytes.")
+    document_id: Annotated[str, _bytes(400)] | None = None
+    comment: Annotated[str, _bytes(2000)] | None = Field(None, description="At most 2000 bytes.")
 
 
 class FeedbackCreated(BaseModel):
     id: int
 
 
+MAX_REPLY = 10_000  # an assistant message is one of our replies: a sentence, its title and url
+
+
 class ChatMessage(BaseModel):
     role: str = Field(..., pattern="^(system|user|assistant|tool|developer)$")
-    content: str | list[dict[str, Any]] | None = None
+    content: str | Annotated[list[dict[str, Any]], Field(max_length=MAX_MESSAGE_PARTS)] | None = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ChatMessage:
+        # Every message, not only the question: a history is held while it is read.
+        limit = MAX_REPLY if self.role == "assistant" else MAX_QUESTION
+        if len(self.text) > limit:
+            raise ValueError(f"a {self.role} message is longer than {limit} characters")
+        return self
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.content, list):  # content parts: keep the text ones
+            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
 
 
 class ChatRequest(BaseModel):
@@ -144,4 +183,4 @@ class ChatRequest(BaseModel):
     model: str = Field("article-qa", max_length=200,
                        description="A document id limits answers to that article; any other value searches all.")
     messages: list[ChatMessage] = Field(..., min_length=1, max_length=200)
-    stream: bool = False
+    stream: bool = Field(False, strict=True)

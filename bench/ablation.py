@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa import training  # noqa: E402
 
 GROUPS = {
-    "rankers (score, margin, dense, lexical, agreement)": ["score", "margin", "dense", "dense_margin", "lexical",
-                                                           "dense_first", "lexical_first"],
+    "rankers (score, margin, dense, lexical, agreement, rank)": ["score", "margin", "dense", "dense_margin",
+                                                                 "lexical", "dense_first", "lexical_first", "rank"],
     "reranker features (overlap, context, names, phrases, speaker)": ["overlap", "context", "names", "phrases",
                                                                       "speaker"],
     "kind of answer (kind, asks_*)": ["kind"],
@@ -35,14 +35,17 @@ GROUPS = {
 }
 
 
-def judge(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str]) -> str:
+def judge(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str], questions: np.ndarray) -> str:
+    """Judged on what the service would show: each question's most probable passage."""
     p = training.out_of_fold(x, y, articles)
+    pick = training.chosen(p, questions)
+    p, y, kinds = p[pick], y[pick], kinds[pick]
     answerable = kinds == "answerable"
     order = np.argsort(-p[answerable])
     at75 = y[answerable][order][: int(0.75 * answerable.sum())].mean()
     t = training.threshold_for(p, y, 0.8)
     abstain = " ".join(f"{k} {np.mean(p[kinds == k] < t):.3f}" for k in ("unanswerable", "near-miss", "wrong-article"))
-    return f"AUC {roc_auc_score(y, p):.3f}  right@75% {at75:.3f}  abstain: {abstain}"
+    return f"P@1 {y[answerable].mean():.3f}  AUC {roc_auc_score(y, p):.3f}  right@75% {at75:.3f}  abstain: {abstain}"
 
 
 def main() -> int:
@@ -50,12 +53,12 @@ def main() -> int:
     ap.add_argument("examples", type=Path)
     data = np.load(ap.parse_args().examples)
     x, y, kinds, names = data["x"], data["y"], data["kinds"], [str(n) for n in data["names"]]
-    articles = [str(a) for a in data["articles"]]
-    print(f"{'all features':62} {judge(x, y, kinds, articles)}")
+    articles, questions = [str(a) for a in data["articles"]], data["questions"]
+    print(f"{'all features':62} {judge(x, y, kinds, articles, questions)}")
     for group, members in GROUPS.items():
         drop = [i for i, n in enumerate(names) if n in members or (members == ["kind"] and n.startswith("asks_"))]
         keep = [i for i in range(len(names)) if i not in drop]
-        print(f"{'without ' + group:62} {judge(x[:, keep], y, kinds, articles)}")
+        print(f"{'without ' + group:62} {judge(x[:, keep], y, kinds, articles, questions)}")
     return 0
 
 

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import SHARED, correct, load  # noqa: E402
 
+from index.embedder import FakeEmbedder  # noqa: E402
 from qa.ingestion import DocumentInput  # noqa: E402
 from qa.service import QAService  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -73,11 +74,12 @@ def main() -> int:
     ap.add_argument("--unanswerable", type=Path, default=ROOT / "bench" / "data" / "unanswerable.jsonl")
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/qa-trust-data"))
     ap.add_argument("--model", type=Path, help="an answerability model from `qa train` (default: the committed one)")
+    ap.add_argument("--fake", action="store_true", help="the fake embedder (a quick check that the bench runs)")
     args = ap.parse_args()
 
-    settings = Settings(data_dir=args.data_dir, seeds_dir=ROOT / "seeds", answer_cache_size=0,
-                        encoder_batching=False, answerability_model=args.model)
-    service = QAService.open(settings)
+    settings = Settings(data_dir=args.data_dir, seeds_dir=ROOT / "seeds", answer_cache_size=0, encoder_batching=False,
+                        answerability_model=args.model, embedder="fake" if args.fake else "auto")
+    service = QAService.open(settings, FakeEmbedder() if args.fake else None)
     try:
         if "squad" in args.sets:
             for doc in load(args.corpus):

@@ -21,3 +21,7 @@ class EmbedderUnavailable(StoreError):
 
 class StoreUnavailable(StoreError):
     """The database server cannot be reached (a network database only)."""
+
+
+class StorageFull(StoreError):
+    """The disk (or the database server's) has no room for the write; nothing was stored."""

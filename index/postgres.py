@@ -18,7 +18,7 @@ import numpy as np
 import psycopg
 
 from index import lexical, pgsql
-from index.errors import DocumentNotFound, StoreError, StoreUnavailable
+from index.errors import DocumentNotFound, StorageFull, StoreError, StoreUnavailable
 from index.feedback import FIELDS, Feedback, as_dict
 from index.store import DocumentInfo, NewDocument, StoredDocument, StoredSentence
 
@@ -79,6 +79,8 @@ class PostgresStore:
             try:
                 with self._conn.transaction() if transaction else _nothing(), self._conn.cursor() as cur:
                     yield cur
+            except psycopg.errors.DiskFull as exc:  # the transaction rolled back: nothing stored
+                raise StorageFull("the database server's disk is full; nothing was stored") from exc
             except psycopg.OperationalError as exc:
                 raise StoreUnavailable(f"PostgreSQL failed: {type(exc).__name__}") from exc
 
@@ -128,10 +130,11 @@ class PostgresStore:
             pgsql.lock_document(cur, doc.id)
             created = cur.execute("SELECT created_at FROM qa_documents WHERE id = %s", (doc.id,)).fetchone()
             removed = pgsql.delete_rows(cur, doc.id)
+            created_at, updated_at = doc.stamps or (created[0] if created else now, now)
             cur.execute("INSERT INTO qa_documents (id, title, url, metadata, text, checksum, created_at, updated_at, "
                         "suggestions) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                         (doc.id, doc.title, pgsql.no_nul(doc.url), pgsql.jsonb(doc.metadata), doc.text, doc.checksum,
-                         created[0] if created else now, now, pgsql.jsonb(doc.suggestions)))
+                         created_at, updated_at, pgsql.jsonb(doc.suggestions)))
             ids = [int(r[0]) for r in cur.execute(
                 "SELECT nextval('qa_sentences_id_seq') FROM generate_series(1, %s)", (len(doc.sentences),))]
             with cur.copy("COPY qa_sentences (id, document_id, position, start_offset, end_offset, text, "
@@ -157,13 +160,18 @@ class PostgresStore:
                         "AS v(id, e) WHERE s.id = v.id", (ids, [pgsql.vector_literal(v) for v in vectors]))
             pgsql.bump_generation(cur)
 
-    def add_feedback(self, item: Feedback) -> int:
-        with self._cursor() as cur:
+    def add_feedback(self, item: Feedback, keep: int | None = None) -> int:
+        """Store one item; with `keep`, drop the oldest so that at most `keep` rows remain (ids
+        only grow; gaps left by other processes only make it keep fewer)."""
+        with self._cursor(transaction=True) as cur:
             row = cur.execute(f"INSERT INTO qa_feedback({', '.join(FIELDS[1:])}, extra) VALUES "
                               "(%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
                               (time.time(), *map(pgsql.no_nul, item.values()),
                                pgsql.jsonb(item.extra or {}))).fetchone()
-        return int(row[0]) if row else 0
+            new_id = int(row[0]) if row else 0
+            if keep is not None:
+                cur.execute("DELETE FROM qa_feedback WHERE id <= %s", (new_id - keep,))
+        return new_id
 
     # --- reads ------------------------------------------------------------------------------
     def get_document(self, document_id: str) -> StoredDocument:

@@ -37,11 +37,15 @@ class PostgresSessions:
 
     def prune_conversations(self, client: str, keep: int, expired_before: float, max_total: int) -> None:
         """Drop expired conversations, the client's beyond its `keep` newest (0 = no bound), and
-        the oldest beyond `max_total`."""
+        the oldest beyond `max_total`. Rows another process has locked are skipped, never waited
+        for: two processes trimming the same client in different orders deadlocked, and this is
+        housekeeping that the next question finishes."""
         with self._store.cursor() as cur:
-            cur.execute("DELETE FROM qa_conversations WHERE touched < %s", (expired_before,))
+            cur.execute("DELETE FROM qa_conversations WHERE id IN (SELECT id FROM qa_conversations "
+                        "WHERE touched < %s FOR UPDATE SKIP LOCKED)", (expired_before,))
             if keep:
                 cur.execute("DELETE FROM qa_conversations WHERE id IN (SELECT id FROM qa_conversations "
-                            "WHERE client = %s ORDER BY touched DESC OFFSET %s)", (client, keep))
+                            "WHERE client = %s ORDER BY touched DESC OFFSET %s FOR UPDATE SKIP LOCKED)",
+                            (client, keep))
             cur.execute("DELETE FROM qa_conversations WHERE id IN (SELECT id FROM qa_conversations "
-                        "ORDER BY touched DESC OFFSET %s)", (max_total,))
+                        "ORDER BY touched DESC OFFSET %s FOR UPDATE SKIP LOCKED)", (max_total,))

@@ -6,6 +6,7 @@ model, and their indexed text in an FTS5 table for lexical search (see `index.le
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import threading
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from index import lexical
-from index.errors import CorruptFile, DocumentNotFound
+from index.errors import CorruptFile, DocumentNotFound, StorageFull
 from index.feedback import FIELDS, Feedback, as_dict
 from index.memo import Memo
 from index.postings import TOKENIZE, Postings
@@ -67,6 +68,8 @@ class NewDocument:
     url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     suggestions: list[str] = field(default_factory=list)  # questions the article answers, for readers
+    # (created_at, updated_at) to keep, for a copy into another backend; None = now.
+    stamps: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -174,11 +177,12 @@ class Store:
                 "SELECT created_at FROM documents WHERE id = ?", (doc.id,)
             ).fetchone()
             removed = self._delete_rows(doc.id)
+            created_at, updated_at = doc.stamps or (created[0] if created else now, now)
             self._conn.execute(
                 "INSERT INTO documents(id, title, url, metadata, text, checksum, created_at, updated_at, suggestions)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc.id, doc.title, doc.url, json.dumps(doc.metadata), doc.text, doc.checksum,
-                 created[0] if created else now, now, json.dumps(doc.suggestions)),
+                (doc.id, doc.title, doc.url, json.dumps(doc.metadata), doc.text, doc.checksum, created_at, updated_at,
+                 json.dumps(doc.suggestions)),
             )
             added = [self._insert_sentence(doc.id, i, s, vectors[i]) for i, s in enumerate(doc.sentences)]
             self._bump_generation()
@@ -229,12 +233,16 @@ class Store:
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn)
 
-    def add_feedback(self, item: Feedback) -> int:
-        with self.lock:
+    def add_feedback(self, item: Feedback, keep: int | None = None) -> int:
+        """Store one item; with `keep`, drop the oldest so that at most `keep` rows remain."""
+        with self.lock, self._transaction():
             cur = self._conn.execute(
                 f"INSERT INTO feedback({', '.join(FIELDS[1:])}, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (time.time(), *item.values(), json.dumps(item.extra or {})))
-        return int(cur.lastrowid or 0)
+            new_id = int(cur.lastrowid or 0)
+            if keep is not None:  # ids only grow, so the oldest are those keep or more below it
+                self._conn.execute("DELETE FROM feedback WHERE id <= ?", (new_id - keep,))
+        return new_id
 
     # --- reads ------------------------------------------------------------------------------
     def get_document(self, document_id: str) -> StoredDocument:
@@ -358,7 +366,7 @@ class Store:
                 "WHERE document_id = ? ORDER BY position", (document_id,)).fetchall()
         new = NewDocument(id=doc.id, title=doc.title, text=doc.text, checksum=doc.checksum,
                           sentences=[NewSentence(*r[:5]) for r in rows], url=doc.url, metadata=doc.metadata,
-                          suggestions=doc.suggestions)
+                          suggestions=doc.suggestions, stamps=(doc.created_at, doc.updated_at))
         vectors = [np.frombuffer(r[5], dtype=np.float32) for r in rows]
         return new, np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
 
@@ -432,8 +440,25 @@ class _Transaction:
     def __enter__(self) -> None:
         self._conn.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
+            try:
+                self._conn.execute("COMMIT")
+                return
+            except sqlite3.Error as failed:
+                exc = failed
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        if _disk_full(exc):  # rolled back: nothing of the write is stored
+            raise StorageFull("the disk is full; nothing was stored") from exc
+        if exc_type is None:
+            raise exc
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _decoded(row: tuple[Any, ...]) -> tuple[Any, ...]:

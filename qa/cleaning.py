@@ -96,6 +96,8 @@ def _from_json(raw: str, title: str | None) -> Cleaned:
         data = json.loads(raw)
     except ValueError as exc:
         raise BadInput(f"invalid JSON document: {exc}") from exc
+    except RecursionError as exc:  # thousands of nested brackets: the parser's stack, not a 500
+        raise BadInput("invalid JSON document: nested too deeply") from exc
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         raise BadInput('a JSON document must be an object with a "text" string')
     return clean_text(data["text"], title or data.get("title") or None)

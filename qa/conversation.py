@@ -4,16 +4,26 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Protocol
 
+from index.errors import StoreError
 from qa.question import names_in, parse
+
+log = logging.getLogger("qa.conversation")
+
+# What a follow-up carries over, bounded so that its cost does not grow with the history: a few
+# names or words of the previous turn, each short, read from a bounded slice of that turn.
+MAX_CARRIED = 6
+MAX_CARRIED_CHARS = 60  # of each
+TURN_CHARS = 2000  # of each text a kept turn holds: the longest question; answers are clipped to it
 
 _REFERRING = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|"
                         r"those|there|then|the same)\b", re.IGNORECASE)
@@ -26,6 +36,12 @@ class Turn:
     answer_text: str | None
     document_id: str | None
     sentence_index: int | None = None
+
+
+def clipped(turn: Turn) -> Turn:
+    """The turn as kept: its texts bounded, so stored conversations are bounded in characters."""
+    return replace(turn, question=turn.question[:TURN_CHARS], resolved=turn.resolved[:TURN_CHARS],
+                   answer_text=turn.answer_text[:TURN_CHARS] if turn.answer_text else turn.answer_text)
 
 
 @dataclass
@@ -52,13 +68,16 @@ class Conversations:
         return len(self._items)
 
     def get(self, conversation_id: str | None, client: str = "") -> Conversation:
-        """The live conversation with that id, or a new one (an unknown or expired id starts afresh
-        under a new id, which the caller returns to the client). A client that starts more than
-        its share of conversations loses its own oldest, not other readers' ones."""
+        """The live conversation with that id, if `client` started it, or a new one (an unknown,
+        expired or another client's id starts afresh under a new id, which the caller returns).
+        A client that starts more than its share of conversations loses its own oldest, not
+        other readers' ones."""
         now = self._clock()
         with self._lock:
             self._expire(now)
             found = self._items.get(conversation_id) if conversation_id else None
+            if found is not None and found.client != client:
+                found = None  # another client's: a fresh one, which neither reveals nor touches it
             if found is None:
                 if self._per_client and self._counts[client] >= self._per_client:
                     self._drop(next(k for k, c in self._items.items() if c.client == client))
@@ -79,7 +98,7 @@ class Conversations:
 
     def record(self, conversation: Conversation, turn: Turn) -> None:
         with self._lock:
-            conversation.turns.append(turn)
+            conversation.turns.append(clipped(turn))
             del conversation.turns[: -self._max_turns]
             conversation.touched = self._clock()
 
@@ -109,16 +128,20 @@ class SharedConversations:
     def get(self, conversation_id: str | None, client: str = "") -> Conversation:
         now = self._clock()
         row = self._sessions.get_conversation(conversation_id) if conversation_id else None
-        if row is not None and conversation_id and now - row[1] <= self._ttl:
+        # Another client's conversation is as good as unknown: a fresh one, revealing nothing.
+        if row is not None and conversation_id and now - row[1] <= self._ttl and row[0] == client:
             return Conversation(id=conversation_id, turns=[Turn(**t) for t in json.loads(row[2])], touched=now,
                                 client=row[0])
         found = Conversation(id=uuid.uuid4().hex, touched=now, client=client)
         self._sessions.put_conversation(found.id, client, now, "[]")
-        self._sessions.prune_conversations(client, self._per_client, now - self._ttl, self._max)
+        try:
+            self._sessions.prune_conversations(client, self._per_client, now - self._ttl, self._max)
+        except StoreError as exc:  # housekeeping never fails a read; the next question trims again
+            log.warning("conversation trim skipped: %s", exc)
         return found
 
     def record(self, conversation: Conversation, turn: Turn) -> None:
-        conversation.turns.append(turn)
+        conversation.turns.append(clipped(turn))
         del conversation.turns[: -self._max_turns]
         conversation.touched = self._clock()
         self._sessions.put_conversation(conversation.id, conversation.client, conversation.touched,
@@ -131,17 +154,20 @@ def is_follow_up(question: str) -> bool:
 
 
 def resolve(question: str, turns: list[Turn]) -> str:
-    """Append what the previous turn was about to a question that refers back to it."""
+    """Append what the previous turn was about to a question that refers back to it: at most
+    MAX_CARRIED short names (or words), whatever the length of the history."""
     if not turns or not is_follow_up(question):
         return question
     last = turns[-1]
     # Multi-word names in the answer are the likeliest referents of "she" or "they".
-    answer_names = [n for n in names_in(last.answer_text or "") if " " in n]
-    focus = names_in(last.resolved) + answer_names
+    answer_names = [n for n in names_in((last.answer_text or "")[:TURN_CHARS]) if " " in n]
+    focus = names_in(last.resolved[:TURN_CHARS]) + answer_names
     # Without names to carry over, carry the earlier question's words: "What is it for?"
-    # Commas keep the names apart: "Calais Natacha Bouchart" would read as one name nobody has.
-    extra = ", ".join(dict.fromkeys(focus)) or " ".join(parse(last.question).words)
-    return f"{question} {extra}".strip()
+    carried = list(dict.fromkeys(focus)) or list(parse(last.question[:TURN_CHARS]).words)
+    # A run of capitalised words can be a whole sentence long: its first few words stand for it.
+    extra = list(dict.fromkeys(" ".join(c.split()[:4])[:MAX_CARRIED_CHARS] for c in carried))[:MAX_CARRIED]
+    # Commas keep names apart: "Calais Natacha Bouchart" would read as one name nobody has.
+    return f"{question} {(', ' if focus else ' ').join(extra)}".strip()
 
 
 _PERSONAL = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs)\b", re.IGNORECASE)

@@ -1,11 +1,18 @@
 """The errors the service reports. Built on the index layer's errors so one mapping at the API
 edge covers both."""
 
-from index.errors import CorruptFile, DocumentNotFound, EmbedderUnavailable, StoreError, StoreUnavailable
+from index.errors import (
+    CorruptFile,
+    DocumentNotFound,
+    EmbedderUnavailable,
+    StorageFull,
+    StoreError,
+    StoreUnavailable,
+)
 
 __all__ = [
     "QAError", "BadInput", "Conflict", "NotReady", "DocumentNotFound", "CorruptFile",
-    "EmbedderUnavailable", "StoreError", "StoreUnavailable",
+    "EmbedderUnavailable", "StorageFull", "StoreError", "StoreUnavailable",
 ]
 
 

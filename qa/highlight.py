@@ -25,7 +25,7 @@ _DATE = re.compile(rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:
                    rf"(?:in\s+)?(?:{_MONTHS})\s+\d{{4}}|(?:last|next|this)\s+(?:week|month|year)|"
                    r"(?:in\s+)?(?:1[0-9]{3}|20[0-9]{2})s?)\b", re.IGNORECASE)
 _SPAN_OF_TIME = re.compile(r"\b(?:since|for|over)\s[^.,;]{0,80}?\b(?:1[0-9]{3}|20[0-9]{2})\b|"
-                           rf"(?:\b(?:for|over)\s)?(?:\d+|\b(?:{NUM_WORDS})\b)\s(?:seconds?|minutes?|hours?|days?|"
+                           rf"(?:\d+|\b(?:{NUM_WORDS})\b)\s(?:seconds?|minutes?|hours?|days?|"
                            r"weeks?|months?|years?|decades?)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“][^\"“”]{3,}[\"”]")
 _FOLLOWING = re.compile(r"\W+(\w+)")

@@ -60,6 +60,9 @@ def _check_model(target: Storage, model: str | None) -> None:
 def _copy_meta(source: Store, target: Storage, model: str | None) -> None:
     if model is not None:
         target.set_meta("vector_model", model)
+    recipe = source.get_meta("ingest_recipe")
+    if recipe is not None:  # the copies were prepared under it: the target must not prepare them again
+        target.set_meta("ingest_recipe", recipe)
     if source.get_meta("seeded"):
         target.set_meta("seeded", "1")  # a seed deleted in the source stays deleted
 

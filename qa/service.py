@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import threading
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ from index.store import DocumentInfo, NewDocument, Store, StoredDocument, read_m
 from index.vectors import Approximation, VectorIndex
 from qa import answerability, answers, cache, conversation, question, reranking, retrieval, spelling
 from qa.answers import Passage
-from qa.errors import BadInput, Conflict
+from qa.errors import BadInput, Conflict, StorageFull
 from qa.ingestion import RECIPE, DocumentInput, find_files, prepare, read_file
 from qa.relatedness import Relatedness
 from qa.segmentation import Segmenter
@@ -88,10 +89,11 @@ class QAService:
             assert isinstance(self.store, PostgresStore)
             self.conversations = conversation.SharedConversations(
                 PostgresSessions(self.store), s.conversation_ttl_seconds, s.max_conversations,
-                s.max_conversations_per_client)
+                s.max_conversations_per_client, max_turns=s.conversation_turns)
         else:
             self.conversations = conversation.Conversations(
-                s.conversation_ttl_seconds, s.max_conversations, per_client=s.max_conversations_per_client)
+                s.conversation_ttl_seconds, s.max_conversations, per_client=s.max_conversations_per_client,
+                max_turns=s.conversation_turns)
         self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
         self.relatedness = Relatedness(self.embedder)
 
@@ -158,6 +160,7 @@ class QAService:
         if unchanged is not None:
             return unchanged
         texts = [s.embed_text for s in prepared.sentences]
+        self._ensure_room(prepared)
         vectors = self._stored_vectors(prepared.id, texts) if refresh else None
         if vectors is None:
             vectors = self.embedder.encode(texts)
@@ -171,6 +174,21 @@ class QAService:
             self.vectors.add(added, vectors)
             self._save_vectors()
         return PutResult(self.store.get_document(prepared.id), created=not existed)
+
+    def _ensure_room(self, prepared: NewDocument) -> None:
+        """Refuse a write (507, nothing stored) that would leave less than `min_free_bytes` free:
+        checked before anything is written, rather than found out half way. The estimate counts
+        the text in the database and its lexical index, the vectors, and a fresh copy of the
+        vector file beside the old one. PostgreSQL's disk is the database server's: not checked."""
+        if self.settings.database_url is not None:
+            return
+        text_bytes = len(prepared.text.encode("utf-8", "surrogatepass"))
+        vector_bytes = len(prepared.sentences) * self.embedder.dim * 4
+        vector_file = self.settings.data_dir / "vectors.faiss"
+        need = 4 * text_bytes + 2 * vector_bytes + (vector_file.stat().st_size if vector_file.exists() else 0)
+        if shutil.disk_usage(self.settings.data_dir).free - need < self.settings.min_free_bytes:
+            raise StorageFull(f"not enough free disk for this document (about {need} bytes, keeping "
+                              f"{self.settings.min_free_bytes} free); nothing was stored")
 
     def _stored_vectors(self, document_id: str, texts: list[str]) -> np.ndarray | None:
         """The stored vectors, when they were embedded from exactly these texts: a refresh that
@@ -200,12 +218,17 @@ class QAService:
         return self.store.list_documents()
 
     def record_feedback(self, item: Feedback) -> int:
-        if item.conversation_id is None and item.question is None:
-            raise BadInput("feedback needs a conversation_id or the question it is about")
-        return self.store.add_feedback(item)
+        """Store a reader's verdict; past `feedback_max_rows` the oldest rows make room, so
+        feedback can never fill the disk."""
+        return self.store.add_feedback(item, keep=self.settings.feedback_max_rows)
 
     def _save_vectors(self) -> None:
-        self.vectors.save(self.settings.data_dir, self.embedder.name, self.store.generation())
+        try:
+            self.vectors.save(self.settings.data_dir, self.embedder.name, self.store.generation())
+        except StorageFull:
+            # The write is committed in the database and served from memory: that is its true outcome.
+            # The vector file is now older than the database, so the next start rebuilds it from there.
+            log.error("the vector index file could not be saved (disk full); it is rebuilt at the next start")
 
     # --- questions --------------------------------------------------------------------------
     def ask(self, text: str, document_id: str | None = None, top_k: int = 3,
@@ -216,7 +239,8 @@ class QAService:
         (a key or address) bounds how many conversations one caller can hold."""
         text = self._checked(text, document_id)
         convo = self.conversations.get(conversation_id, client)
-        for past_question, past_answer in history or []:
+        # Only the latest turns can be referred back to; older ones would only cost time and memory.
+        for past_question, past_answer in (history or [])[-self.settings.conversation_turns:]:
             self.conversations.record(convo, conversation.Turn(past_question, past_question, past_answer, document_id))
         text = spelling.correct(text, self.vocabulary(document_id))
         resolved = conversation.resolve(text, convo.turns)

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+RATE = r"^\d+/(second|minute|hour)$"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QA_", env_file=None, extra="ignore")
@@ -41,14 +43,20 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="Server processes for `qa serve`; more than one needs QA_DATABASE_URL.")
     host: str = Field("127.0.0.1", description="Address `qa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` binds.")
-    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Larger request bodies get 413.")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Larger document bodies get 413.")
+    max_read_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Larger bodies of questions, chat completions and feedback get 413 "
+        "before they are read (only the latest QA_CONVERSATION_TURNS of a chat history are used anyway).")
     request_timeout_seconds: float = Field(
         30.0, ge=0, description="A response not started by then is answered 503 `timeout` (0 = no deadline).")
     conversation_ttl_seconds: float = Field(1800.0, gt=0, description="Idle time before a conversation expires.")
     max_conversations: int = Field(10000, ge=1, description="Conversations kept; the oldest go first.")
     max_conversations_per_client: int = Field(
-        100, ge=0, description="Conversations one client (read key, else address) keeps; its oldest go "
+        100, ge=0, description="Conversations one client (valid read key, else address) keeps; its oldest go "
         "first. 0 = no bound.")
+    conversation_turns: int = Field(
+        4, ge=1, le=50, description="Turns kept per conversation, and the most recent user turns of a chat "
+        "history that are carried into a follow-up (older ones are ignored).")
     answer_cache_size: int = Field(2048, ge=0, description="Answers kept for repeated questions (0 = off).")
     min_confidence: float | None = Field(
         None, ge=0.0, le=1.0, description="Answers whose confidence (the learned probability that the passage "
@@ -59,14 +67,31 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed to call the API from a browser.")
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
-        default_factory=list, description="Comma-separated read keys; when set, /ask and the bot endpoints "
-        "need one (or a request from a QA_CORS_ORIGINS page).")
+        default_factory=list, description="Comma-separated read keys; when set, /ask, /feedback and the bot "
+        "endpoints need one (or a widget key from a QA_CORS_ORIGINS page).")
+    widget_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Comma-separated public widget keys: accepted instead of a read key "
+        "only with an Origin in QA_CORS_ORIGINS, under QA_WIDGET_RATE_LIMIT. Public by design: not a secret.")
     rate_limit: str | None = Field(
-        None, pattern=r"^\d+/(second|minute|hour)$", description='Requests per key or client, e.g. "60/minute".')
+        None, pattern=RATE, description='Requests per valid read key, else per client address, e.g. "60/minute".')
+    widget_rate_limit: str | None = Field(
+        "30/minute", pattern=RATE, description="Requests per client address made with a widget key.")
+    feedback_rate_limit: str | None = Field(
+        "10/minute", pattern=RATE, description="Feedback posts per valid read key, else per client address.")
+    feedback_max_rows: int = Field(
+        10_000, ge=1, description="Feedback rows kept; past it the oldest are dropped as new ones arrive.")
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Peer addresses whose X-Forwarded-For is believed.")
+        default_factory=list, description="Addresses or networks (CIDR) of proxies whose X-Forwarded-For is "
+        "believed; the client is the rightmost address no trusted proxy added. Empty = headers ignored.")
+    max_connections: int = Field(
+        1000, ge=1, description="Concurrent connections `qa serve` accepts; beyond it, new requests get 503.")
+    header_timeout_seconds: float = Field(
+        10.0, gt=0, description="A connection that has not sent a complete request head by then is closed.")
+    min_free_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="A write that would leave less free disk than this in the data "
+        "folder is refused with 507 before anything is stored.")
 
-    @field_validator("cors_origins", "api_keys", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "api_keys", "widget_keys", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         # A comma-separated string from the environment, or a list when built in code.

@@ -23,12 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_ID = "000_faad21c899ddfd9f"
 ADMIN_KEY = "test-admin-key"
+# The learned answer-or-abstain decision is fitted to the real encoder's scores, which the fake's are
+# not: with the fake, a neutral decision answers every question, in the reranker's order. The learned
+# one is tested with the real model (tests/integration).
+NEUTRAL = ROOT / "tests" / "data" / "neutral-answerability.json"
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, embedder="fake", admin_key=ADMIN_KEY,
-                    conversation_ttl_seconds=60, max_conversations=100)
+    return Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL,
+                    admin_key=ADMIN_KEY, conversation_ttl_seconds=60, max_conversations=100)
 
 
 @pytest.fixture(scope="session")

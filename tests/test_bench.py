@@ -15,7 +15,7 @@ from api.app import create_app
 from index.embedder import FakeEmbedder
 from qa.service import QAService
 from qa.settings import Settings
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import NEUTRAL, ROOT, SEEDS
 
 
 def _tiny(tmp: Path) -> tuple[Path, Path]:
@@ -39,7 +39,8 @@ def test_quality_and_latency_benches_run(tmp_path: Path) -> None:
     quality = _run("bench/quality.py", *common, "--limit", "12", "--unanswerable", str(questions))
     assert "full pipeline" in quality and "without dense" in quality
     assert "bare model call" in _run("bench/latency.py", *common, "--limit", "5")
-    assert "percentile" in _run("bench/calibrate.py", *common, "--split", "6")
+    trust = _run("bench/trust.py", *common, "--sets", "squad", "--unanswerable", str(questions))
+    assert "right-of-shown" in trust and "P@1" in trust
     ingest = _run("bench/ingest.py", "--corpus", str(corpus), "--fake")
     assert "plain" in ingest and "service put, fake" in ingest
 
@@ -52,7 +53,7 @@ def test_scale_bench_runs_small() -> None:
 
 def test_load_and_throughput_benches_run_against_a_live_server(tmp_path: Path) -> None:
     _, questions = _tiny(tmp_path)
-    settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake")
+    settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL)
     service = QAService.open(settings, FakeEmbedder())
     server = uvicorn.Server(uvicorn.Config(create_app(settings, service), port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -74,3 +75,14 @@ def test_load_and_throughput_benches_run_against_a_live_server(tmp_path: Path) -
         service.close()
     figures = json.loads(out)
     assert figures["errors"] == 0 and figures["requests"] > 0 and figures["p50_ms"] > 0
+
+
+def test_abuse_bench_replays_the_attacks(tmp_path: Path) -> None:
+    out = _run("bench/abuse.py", "--seconds", "1", "--feedback-seconds", "1", "--probes", "3", "--embedder", "fake",
+               "--data-dir", str(tmp_path / "d"), "--port", "0")
+    rows = [json.loads(line) for line in out.splitlines()]
+    attacks = {r["attack"]: r for r in rows if "attack" in r}
+    assert len(attacks) == 6 and rows[0]["idle_rss_mb"] > 0
+    feedback = attacks["4 disk, /feedback"]
+    assert feedback["rows_stored_after"] - feedback["rows_stored_before"] <= 10  # the default rate limit
+    assert set(attacks["3 made-up bearer tokens, QA_RATE_LIMIT=5/minute"]["statuses"]) <= {"200", "429"}

@@ -343,7 +343,9 @@
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, timeoutMs);
     fetch(base + "/ask", {
-      method: "POST", headers: { "Content-Type": "application/json" }, signal: controller.signal,
+      method: "POST", signal: controller.signal,
+      headers: Object.assign({ "Content-Type": "application/json" },
+        script.getAttribute("data-key") ? { Authorization: "Bearer " + script.getAttribute("data-key") } : {}),
       body: JSON.stringify({ question: q, document_id: docId, conversation_id: state.conversationId, top_k: 3 }),
     }).then(function (r) {
       if (r.status === 429) throw new Error("Too many questions right now — please wait a moment and try again.");

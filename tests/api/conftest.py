@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.settings import Settings
-from tests.conftest import ADMIN_KEY, SEEDS
+from tests.conftest import ADMIN_KEY, NEUTRAL, SEEDS
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -19,5 +19,6 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
     url = request.getfixturevalue("postgres_url") if backend == "postgres" else None
-    return Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, embedder="fake", admin_key=ADMIN_KEY,
+    return Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL,
+                    admin_key=ADMIN_KEY,
                     conversation_ttl_seconds=60, max_conversations=100, database_url=url)

@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,8 +22,8 @@ def test_read_keys_when_configured(settings: Settings, service: QAService) -> No
         assert c.post("/ask", json=ASK).status_code == 401
         assert c.post("/ask", json=ASK, headers={"Authorization": "Bearer nope"}).status_code == 403
         assert c.post("/ask", json=ASK, headers={"Authorization": "Bearer k2"}).status_code == 200
-        # The widget on an allowed page needs no key.
-        assert c.post("/ask", json=ASK, headers={"Origin": "https://news.example"}).status_code == 200
+        # An Origin header alone is no credential: any script can send one.
+        assert c.post("/ask", json=ASK, headers={"Origin": "https://news.example"}).status_code == 401
         assert c.post("/ask", json=ASK, headers={"Origin": "https://evil.example"}).status_code == 401
         chat = {"messages": [{"role": "user", "content": "hi"}]}
         assert c.post("/v1/chat/completions", json=chat).status_code == 401
@@ -33,8 +37,12 @@ def test_rate_limit_answers_429_with_retry_after(settings: Settings, service: QA
         limited = c.post("/ask", json=ASK)
         assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60
         assert limited.json()["error"]["code"] == "rate_limited"
-        # Another key is another budget.
-        assert c.post("/ask", json=ASK, headers={"Authorization": "Bearer someone"}).status_code == 200
+
+    with _client(settings, service, rate_limit="2/minute", api_keys="k1,k2") as c:
+        for key in ("k1", "k1"):
+            assert c.post("/ask", json=ASK, headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        # Another valid key is another budget.
+        assert c.post("/ask", json=ASK, headers={"Authorization": "Bearer k2"}).status_code == 200
 
 
 def test_forwarded_for_only_from_trusted_proxies(settings: Settings, service: QAService) -> None:
@@ -46,6 +54,41 @@ def test_forwarded_for_only_from_trusted_proxies(settings: Settings, service: QA
         assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "1.1.1.1"}).status_code == 200
         assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "2.2.2.2"}).status_code == 200
         assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "2.2.2.2"}).status_code == 429
+
+
+def test_the_client_is_the_rightmost_address_no_trusted_proxy_added(settings: Settings,
+                                                                   service: QAService) -> None:
+    # The leftmost address is whatever the client wrote; the proxy appends the one it saw.
+    with _client(settings, service, rate_limit="1/minute", trusted_proxies="testclient,10.0.0.0/8") as c:
+        assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "9.9.9.1, 3.3.3.3"}).status_code == 200
+        assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "9.9.9.2, 3.3.3.3"}).status_code == 429
+        # Behind two trusted proxies: the address the outer one saw.
+        assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "9.9.9.3, 3.3.3.3, 10.1.2.3"}).status_code == 429
+        assert c.post("/ask", json=ASK, headers={"X-Forwarded-For": "9.9.9.3, 4.4.4.4"}).status_code == 200
+
+
+def test_made_up_bearer_tokens_share_the_client_address_budget(settings: Settings, service: QAService) -> None:
+    # Without read keys configured no token is valid; with them, a wrong one is refused: either
+    # way a rotating token never buys a new budget.
+    with _client(settings, service, rate_limit="2/minute") as c:
+        codes = [c.post("/ask", json=ASK, headers={"Authorization": f"Bearer r{i}"}).status_code for i in range(4)]
+        assert codes == [200, 200, 429, 429]
+
+
+def test_a_batch_counts_each_question(settings: Settings, service: QAService) -> None:
+    with _client(settings, service, rate_limit="5/minute") as c:
+        assert c.post("/ask/batch", json={"questions": [ASK] * 6}).status_code == 429  # 6 > 5
+        assert c.post("/ask/batch", json={"questions": [ASK] * 3}).status_code == 200  # 1 + 3
+        assert c.post("/ask", json=ASK).status_code == 200  # 5
+        assert c.post("/ask", json=ASK).status_code == 429
+
+
+def test_key_identity_is_the_same_in_every_process() -> None:
+    # hash() is salted per process: workers would disagree on who is who.
+    code = "from api.access import fingerprint; print(fingerprint('k1'))"
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(seen) == 1 and "k1" not in seen.pop()
 
 
 def test_limiter_window_slides() -> None:

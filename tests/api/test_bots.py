@@ -79,5 +79,5 @@ def test_feedback_is_stored_and_listed_for_admins(client: TestClient, admin: dic
     assert client.get("/feedback").status_code == 401
     listed = client.get("/feedback", headers=admin).json()
     assert listed[0]["comment"] == "wrong quote" and listed[0]["helpful"] is False
-    assert client.post("/feedback", json={"helpful": True}).status_code == 422
+    assert client.post("/feedback", json={"helpful": True}).status_code == 201  # the rest is optional
     assert client.post("/feedback", json={"helpful": "maybe", "conversation_id": "c"}).status_code == 422

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import NEUTRAL, ROOT
 
 KILLS = 50
 KEY = "crash-key"
@@ -43,7 +43,8 @@ def _call(url: str, method: str = "GET", body: dict[str, object] | None = None) 
 
 
 def _start(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "QA_DATA_DIR": str(data_dir), "QA_EMBEDDER": "fake", "QA_ADMIN_KEY": KEY,
+    env = {**os.environ, "QA_DATA_DIR": str(data_dir), "QA_EMBEDDER": "fake",
+           "QA_ANSWERABILITY_MODEL": str(NEUTRAL), "QA_ADMIN_KEY": KEY,
            "QA_PORT": str(port), "QA_SEEDS_DIR": str(data_dir / "no-seeds")}
     if database_url:
         env["QA_DATABASE_URL"] = database_url

@@ -70,9 +70,12 @@ def test_a_slow_answer_gets_503_timeout_in_time(settings: Settings, service: QAS
 
 
 def test_oversized_body_gets_413(settings: Settings, service: QAService) -> None:
-    small = settings.model_copy(update={"max_body_bytes": 2048})
+    small = settings.model_copy(update={"max_body_bytes": 4096, "max_read_body_bytes": 2048})
     with TestClient(create_app(small, service)) as c:
-        _is_error(c.post("/ask", json={"question": "x" * 5000}), 413, "payload_too_large")
+        _is_error(c.post("/ask", json={"question": "x" * 3000}), 413, "payload_too_large")
+        # Documents have their own, larger limit.
+        _is_error(c.post("/documents", json={"text": "x" * 5000}), 413, "payload_too_large")
+        assert c.post("/documents", json={"text": "x" * 3000}).status_code != 413
 
 
 def test_bad_document_gets_4xx(client: TestClient, admin: dict[str, str]) -> None:
@@ -122,7 +125,9 @@ def test_a_store_that_cannot_load_keeps_readyz_503(settings: Settings, tmp_path:
         assert _wait_ready(c) == 503
         r = c.get("/readyz")
         _is_error(r, 503, "not_ready")
-        assert "could not load" in r.json()["error"]["message"] and "sqlite" not in r.text.lower()
+        # The cause, as far as a client may know it: a database down is not a broken model or index.
+        cause = "could not load" if settings.database_url is None else "database is unavailable"
+        assert cause in r.json()["error"]["message"] and "sqlite" not in r.text.lower()
         _is_error(c.post("/ask", json={"question": "hello?"}), 503, "not_ready")
 
 
@@ -130,9 +135,10 @@ def test_a_lost_database_connection_is_503_then_recovers(postgres_url: str, tmp_
     import psycopg
 
     from index.embedder import FakeEmbedder
-    from tests.conftest import ADMIN_KEY, SEEDS
+    from tests.conftest import ADMIN_KEY, NEUTRAL, SEEDS
 
-    settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake", admin_key=ADMIN_KEY,
+    settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL,
+                        admin_key=ADMIN_KEY,
                         database_url=postgres_url)
     service = QAService.open(settings, FakeEmbedder())
     try:

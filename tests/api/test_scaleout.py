@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.api.test_server import Server
+from tests.conftest import NEUTRAL
 
 KEY = {"Authorization": "Bearer readme-key"}
 
@@ -32,7 +33,8 @@ def pair(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     servers = []
     for name in ("a", "b"):
         srv = Server(tmp_path / name)
-        srv.env.update({"QA_DATABASE_URL": postgres_url, "QA_EMBEDDER": "fake", "QA_SEEDS_DIR": str(tmp_path / "none")})
+        srv.env.update({"QA_DATABASE_URL": postgres_url, "QA_EMBEDDER": "fake",
+                        "QA_ANSWERABILITY_MODEL": str(NEUTRAL), "QA_SEEDS_DIR": str(tmp_path / "none")})
         servers.append(srv)
     for srv in servers:  # started together: both create the schema, once
         srv.start()

@@ -46,3 +46,8 @@ def test_bad_documents_raise_bad_input(raw: str, fmt: str) -> None:
 def test_a_lone_headline_like_line_is_kept_as_text() -> None:
     c = clean_document("Breaking: storm hits coast")
     assert c.text == "Breaking: storm hits coast" and c.title == "Breaking: storm hits coast"
+
+
+def test_a_json_document_nested_too_deeply_is_bad_input() -> None:
+    with pytest.raises(BadInput, match="nested too deeply"):
+        clean_document("[" * 100_000, "json", None)

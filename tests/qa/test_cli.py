@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from qa.cli import main
-from tests.conftest import SEED_ID, SEEDS
+from tests.conftest import NEUTRAL, SEED_ID, SEEDS
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +14,7 @@ def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("QA_SEEDS_DIR", str(SEEDS))
     monkeypatch.setenv("QA_EMBEDDER", "fake")
+    monkeypatch.setenv("QA_ANSWERABILITY_MODEL", str(NEUTRAL))
 
 
 def test_help_shows_examples() -> None:

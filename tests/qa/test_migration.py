@@ -14,7 +14,7 @@ from qa.cli import main
 from qa.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
-from tests.conftest import SEEDS
+from tests.conftest import NEUTRAL, SEEDS
 
 QUESTIONS = ["What did Brokenshire say?", "How many migrants are in Calais?", "When did the mill close?"]
 
@@ -22,7 +22,7 @@ QUESTIONS = ["What did Brokenshire say?", "How many migrants are in Calais?", "W
 def test_migrate_copies_documents_vectors_and_feedback(tmp_path: Path, postgres_url: str,
                                                        monkeypatch: pytest.MonkeyPatch,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    embedded = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, embedder="fake")
+    embedded = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL)
     source = QAService.open(embedded, FakeEmbedder())
     source.put(_mill())
     source.record_feedback(Feedback(helpful=False, question="Who?"))
@@ -58,3 +58,20 @@ def test_migrate_needs_a_target_and_a_source(tmp_path: Path, monkeypatch: pytest
 
 def _mill() -> DocumentInput:
     return DocumentInput(text="The mill closed in 1870. Its wheel still turns.", id="mill", title="Mill")
+
+
+def test_migrate_keeps_when_documents_were_created_and_updated(tmp_path: Path, postgres_url: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    embedded = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL)
+    source = QAService.open(embedded, FakeEmbedder())
+    stamps = {d.id: (d.created_at, d.updated_at) for d in source.documents()}
+    source.close()
+    monkeypatch.setenv("QA_DATA_DIR", str(embedded.data_dir))
+    monkeypatch.setattr("time.time", lambda: 4_000_000_000.0)  # "now" during the migration: far off
+    assert main(["migrate", "--to", postgres_url]) == 0
+    monkeypatch.undo()
+    target = QAService.open(embedded.model_copy(update={"database_url": SecretStr(postgres_url)}), FakeEmbedder())
+    try:
+        assert {d.id: (d.created_at, d.updated_at) for d in target.documents()} == stamps
+    finally:
+        target.close()

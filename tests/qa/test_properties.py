@@ -14,6 +14,7 @@ from qa.ingestion import DocumentInput
 from qa.segmentation import Segmenter
 from qa.service import QAService
 from qa.settings import Settings
+from tests.conftest import NEUTRAL
 
 SEGMENTER = Segmenter()
 words = st.text(alphabet=string.ascii_letters + "0123456789$£.,'\"-é", min_size=1, max_size=12)
@@ -54,7 +55,7 @@ def test_cleaning_never_invents_text_and_keeps_the_body(text: str) -> None:
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_ingest_then_delete_leaves_the_index_as_before(tmp_path_factory, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
     settings_ = Settings(data_dir=tmp_path_factory.mktemp("prop"), seeds_dir=tmp_path_factory.mktemp("none"),
-                         embedder="fake")
+                         embedder="fake", answerability_model=NEUTRAL)
     service = QAService.open(settings_, FakeEmbedder())
     service.put(DocumentInput(id="base", text="The harbour opened in 1990. Ships dock daily."))
     before = (len(service.vectors), service.store.count_sentences(), service.ask("harbour ships").passages)

@@ -21,7 +21,7 @@ from index.embedder import FakeEmbedder
 from qa.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import NEUTRAL, ROOT, SEEDS
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -46,7 +46,8 @@ def start_server(settings: Settings, service: QAService) -> tuple[uvicorn.Server
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("browser"), seeds_dir=SEEDS, embedder="fake")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("browser"), seeds_dir=SEEDS, embedder="fake",
+                        answerability_model=NEUTRAL)
     service = QAService.open(settings, FakeEmbedder())
     service.put(DocumentInput(id="xss", title="Payload <script>window.__pwned=3</script>",
                               text=f"The harbour reopened on Monday.\n\n{PAYLOAD}"))

@@ -1,0 +1,125 @@
+"""`qa serve` as a client meets it: a real uvicorn server (fake embedder, so it starts at once)
+against slow connections and forged proxy headers."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qa import server
+from qa.settings import Settings
+from tests.conftest import NEUTRAL, ROOT, SEEDS
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "QA_DATA_DIR": str(tmp_path_factory.mktemp("served")), "QA_SEEDS_DIR": str(SEEDS),
+           "QA_EMBEDDER": "fake",
+           "QA_ANSWERABILITY_MODEL": str(NEUTRAL), "QA_PORT": str(port), "QA_RATE_LIMIT": "2/minute",
+           "QA_HEADER_TIMEOUT_SECONDS": "1", "QA_ADMIN_KEY": "server-test"}
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # until ready, or the process gave up
+            try:
+                with urllib.request.urlopen(url + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                assert proc.poll() is None, "qa serve exited"
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _ask(url: str, forwarded: str) -> int:
+    request = urllib.request.Request(url + "/ask", data=json.dumps({"question": "who?"}).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return int(r.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_forwarded_for_from_localhost_is_ignored_without_trusted_proxies(served: str) -> None:
+    # uvicorn on its own believes X-Forwarded-For from 127.0.0.1; QA_TRUSTED_PROXIES is empty here.
+    codes = [_ask(served, f"203.0.113.{i}") for i in range(4)]
+    assert codes[:2] == [200, 200] and codes[2:] == [429, 429]
+
+
+def test_a_connection_that_trickles_its_head_is_closed(served: str) -> None:
+    port = int(served.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        closed = False
+        for i in range(200):  # a header line every 0.1 s: well past the 1 s deadline
+            try:
+                conn.sendall(f"X-Slow-{i}: y\r\n".encode())
+                time.sleep(0.1)
+            except OSError:
+                closed = True
+                break
+            conn.setblocking(False)
+            try:
+                closed = conn.recv(1) == b""
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed = True
+            conn.setblocking(True)
+            if closed:
+                break
+        assert closed
+
+
+def test_a_complete_request_on_that_server_is_answered(served: str) -> None:
+    with urllib.request.urlopen(served + "/healthz", timeout=10) as r:
+        assert r.status == 200
+
+
+def test_serve_passes_the_connection_limits_to_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    server.run(Settings(data_dir=tmp_path, max_connections=7, header_timeout_seconds=3), "127.0.0.1", 8140)
+    assert seen["limit_concurrency"] == 7 and seen["proxy_headers"] is False
+    assert seen["http"].keywords == {"head_timeout": 3}
+
+
+def test_an_error_keeps_the_connection_usable(served: str) -> None:
+    import http.client
+
+    port = int(served.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        nested = json.dumps({"id": "deep", "format": "json", "text": "[" * 100_000}).encode()
+        conn.request("POST", "/documents", body=nested,
+                     headers={"Content-Type": "application/json", "Authorization": "Bearer server-test"})
+        first = conn.getresponse()
+        body = json.loads(first.read())
+        assert first.status == 422 and body["error"]["request_id"] == first.getheader("x-request-id")
+        conn.request("GET", "/healthz")  # the same connection: uvicorn did not drop it
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
