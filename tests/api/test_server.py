@@ -1,5 +1,5 @@
 """End to end: `qa serve` with the real model in a subprocess, driven by the README's curl examples
-and by the shared evaluation tool; then a restart that must keep everything."""
+and by the project's evaluation harness (bench/evaluate.py); then a restart that must keep everything."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ import pytest
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.model
-QA_EVAL = ROOT.parent / "shared" / "tools" / "qa_eval.py"
-SEED_QUESTIONS = ROOT.parent / "shared" / "eval" / "seed_questions.jsonl"
+EVALUATE = ROOT / "bench" / "evaluate.py"
+SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 
 
 def _free_port() -> int:
@@ -90,8 +90,8 @@ def test_readme_curl_examples_work(server: Server) -> None:
     assert {d["id"] for d in outputs[2]} >= {"harbour-2026"}
 
 
-def test_shared_eval_on_seed_questions(server: Server) -> None:
-    out = subprocess.run([sys.executable, str(QA_EVAL), "--url", server.url, "--questions", str(SEED_QUESTIONS)],
+def test_evaluation_harness_on_seed_questions(server: Server) -> None:
+    out = subprocess.run([sys.executable, str(EVALUATE), "--url", server.url, "--questions", str(SEED_QUESTIONS)],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     metrics = json.loads(out.stdout.strip().splitlines()[-1])
