@@ -13,7 +13,6 @@ from api.access import Reader, client_identity
 from api.deps import Admin, Service
 from api.observability import Metrics
 from api.schemas import (
-    DOCUMENT_ID,
     AskRequest,
     AskResponse,
     BatchRequest,
@@ -26,12 +25,16 @@ from api.schemas import (
     FeedbackCreated,
     FeedbackIn,
 )
+from qa.identifiers import DOCUMENT_ID
 from qa.ingestion import DocumentInput
 from qa.service import DocumentInfo, Feedback, QAService
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 429, 503)}
 router = APIRouter(responses=ERRORS)
+# A path parameter: ids may hold `/` (`world/europe/2015/calais-officials`), sent as is or as %2F.
+DocumentId = Annotated[str, Path(max_length=200, pattern=DOCUMENT_ID,
+                                 description="The document id; `/` inside it may be sent as is or as %2F.")]
 
 
 @router.post("/ask", response_model=AskResponse, tags=["questions"], dependencies=[Reader])
@@ -84,10 +87,9 @@ def add_document(body: DocumentIn, service: Service, response: Response, request
     return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)
 
 
-@router.put("/documents/{document_id}", response_model=DocumentCreated, dependencies=[Admin], tags=["documents"],
+@router.put("/documents/{document_id:path}", response_model=DocumentCreated, dependencies=[Admin], tags=["documents"],
             responses={201: {"model": DocumentCreated, "description": "Created"}})
-def replace_document(document_id: Annotated[str, Path(max_length=200, pattern=DOCUMENT_ID)], body: DocumentIn,
-                     service: Service, response: Response,
+def replace_document(document_id: DocumentId, body: DocumentIn, service: Service, response: Response,
                      request: Request) -> DocumentCreated:
     """Create or replace the article with this id (201 when created, 200 when replaced)."""
     result = service.put(_input(body, document_id))
@@ -101,14 +103,14 @@ def list_documents(service: Service) -> list[DocumentSummary]:
     return [_summary(d) for d in service.documents()]
 
 
-@router.get("/documents/{document_id}", response_model=DocumentFull, tags=["documents"])
-def get_document(document_id: str, service: Service) -> DocumentFull:
+@router.get("/documents/{document_id:path}", response_model=DocumentFull, tags=["documents"])
+def get_document(document_id: DocumentId, service: Service) -> DocumentFull:
     doc = service.get(document_id)
     return DocumentFull(**_summary(doc).model_dump(), text=doc.text)
 
 
-@router.delete("/documents/{document_id}", status_code=204, dependencies=[Admin], tags=["documents"])
-def delete_document(document_id: str, service: Service, request: Request) -> Response:
+@router.delete("/documents/{document_id:path}", status_code=204, dependencies=[Admin], tags=["documents"])
+def delete_document(document_id: DocumentId, service: Service, request: Request) -> Response:
     service.delete(document_id)
     metrics(request).writes.labels("delete").inc()
     return Response(status_code=204)

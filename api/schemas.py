@@ -6,12 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from qa.identifiers import DOCUMENT_ID, SPACE
+
 MAX_QUESTION = 2000
 # Stated in the schema so that clients (and schemathesis) know what the service will accept.
-# White space as both Python (str.split) and JavaScript (\s) understand it, so both agree.
-SPACE = r"\s\x1c-\x1f\x85\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 SOME_TEXT = rf"[^{SPACE}]"
-DOCUMENT_ID = rf"^[^{SPACE}/\\\x00-\x1f\x7f]([^/\\\x00-\x1f\x7f]*[^{SPACE}/\\\x00-\x1f\x7f])?$"
 
 
 class AskRequest(BaseModel):

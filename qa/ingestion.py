@@ -12,10 +12,9 @@ from typing import Any
 from index.store import NewDocument, NewSentence
 from qa.cleaning import clean_document
 from qa.errors import BadInput
+from qa.identifiers import validate_id
 from qa.segmentation import Segmenter
 
-# Ids travel in URL paths: anything printable but slashes, trimmed, up to 200 characters.
-ID_PATTERN = re.compile(r"^(?!\s)[^\x00-\x1f\x7f/\\]{1,200}(?<!\s)$")
 # What a sentence is indexed under. Stored documents prepared under another recipe are prepared
 # again when the service opens (see QAService.open), so the index never mixes two recipes.
 RECIPE = "lexical-title-v1"
@@ -38,13 +37,6 @@ def document_id_for(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def validate_id(document_id: str) -> str:
-    if not ID_PATTERN.match(document_id):
-        raise BadInput("document id must be 1-200 printable characters without '/', '\\' or"
-                       " leading/trailing spaces")
-    return document_id
-
-
 def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
     cleaned = clean_document(doc.text, doc.format, doc.title)
     spans = segmenter.split(cleaned.text)
@@ -58,8 +50,9 @@ def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
     sentences = [NewSentence(s.start, s.end, s.text, index_text=f"{s.text} {title}".strip(), embed_text=s.text)
                  for s in spans]
     checksum = hashlib.sha256(f"{cleaned.title}\n{cleaned.text}".encode()).hexdigest()
+    # What the page says about itself fills in what the caller left out; the caller's word wins.
     return NewDocument(id=document_id, title=cleaned.title, text=cleaned.text, checksum=checksum,
-                       sentences=sentences, url=doc.url, metadata=doc.metadata)
+                       sentences=sentences, url=doc.url or cleaned.url, metadata={**cleaned.metadata, **doc.metadata})
 
 
 def read_file(path: Path) -> DocumentInput:
