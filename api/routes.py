@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.access import Reader, client_identity
 from api.deps import Admin, Service
@@ -32,6 +34,15 @@ from qa.service import DocumentInfo, Feedback, QAService
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 429, 503)}
 router = APIRouter(responses=ERRORS)
+
+
+class _AnyPath(PathConvertor):
+    # Starlette's `path` is ".*", which stops at a line break: "a%0Ab" would be a 404 rather than
+    # reach the id check and get its 422.
+    regex = r"[\s\S]*"
+
+
+register_url_convertor("document_path", _AnyPath())
 # A path parameter: ids may hold `/` (`world/europe/2015/calais-officials`), sent as is or as %2F.
 DocumentId = Annotated[str, Path(max_length=200, pattern=DOCUMENT_ID,
                                  description="The document id; `/` inside it may be sent as is or as %2F.")]
@@ -87,8 +98,8 @@ def add_document(body: DocumentIn, service: Service, response: Response, request
     return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)
 
 
-@router.put("/documents/{document_id:path}", response_model=DocumentCreated, dependencies=[Admin], tags=["documents"],
-            responses={201: {"model": DocumentCreated, "description": "Created"}})
+@router.put("/documents/{document_id:document_path}", response_model=DocumentCreated, dependencies=[Admin],
+            tags=["documents"], responses={201: {"model": DocumentCreated, "description": "Created"}})
 def replace_document(document_id: DocumentId, body: DocumentIn, service: Service, response: Response,
                      request: Request) -> DocumentCreated:
     """Create or replace the article with this id (201 when created, 200 when replaced)."""
@@ -103,13 +114,13 @@ def list_documents(service: Service) -> list[DocumentSummary]:
     return [_summary(d) for d in service.documents()]
 
 
-@router.get("/documents/{document_id:path}", response_model=DocumentFull, tags=["documents"])
+@router.get("/documents/{document_id:document_path}", response_model=DocumentFull, tags=["documents"])
 def get_document(document_id: DocumentId, service: Service) -> DocumentFull:
     doc = service.get(document_id)
     return DocumentFull(**_summary(doc).model_dump(), text=doc.text)
 
 
-@router.delete("/documents/{document_id:path}", status_code=204, dependencies=[Admin], tags=["documents"])
+@router.delete("/documents/{document_id:document_path}", status_code=204, dependencies=[Admin], tags=["documents"])
 def delete_document(document_id: DocumentId, service: Service, request: Request) -> Response:
     service.delete(document_id)
     metrics(request).writes.labels("delete").inc()
@@ -151,4 +162,5 @@ def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:
 
 def _summary(doc: DocumentInfo) -> DocumentSummary:
     return DocumentSummary(id=doc.id, title=doc.title, url=doc.url, metadata=doc.metadata,
-                           sentences=doc.sentence_count, created_at=doc.created_at, updated_at=doc.updated_at)
+                           sentences=doc.sentence_count, created_at=datetime.fromtimestamp(doc.created_at, UTC),
+                           updated_at=datetime.fromtimestamp(doc.updated_at, UTC))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,8 +65,8 @@ class DocumentSummary(BaseModel):
     url: str | None
     metadata: dict[str, Any]
     sentences: int
-    created_at: float
-    updated_at: float
+    created_at: datetime = Field(description="ISO 8601, UTC.")
+    updated_at: datetime = Field(description="ISO 8601, UTC.")
 
 
 class DocumentFull(DocumentSummary):
