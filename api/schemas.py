@@ -35,6 +35,9 @@ class PassageOut(BaseModel):
     context: str
     highlight: tuple[int, int] | None = Field(
         None, description="[start, end) of the answering phrase within `text`, when one stands out.")
+    source: Literal["sentence", "metadata"] = Field(
+        "sentence", description="`metadata`: answered from the page's byline or date, not a sentence "
+        "(then `sentence_index` is -1 and `start` = `end` = 0).")
 
 
 class AskResponse(BaseModel):

@@ -21,7 +21,7 @@ from index.onnx_encoder import OnnxEmbedder
 from index.storage import Storage, VectorSearch
 from index.store import DocumentInfo, NewDocument, Store, StoredDocument, read_meta
 from index.vectors import Approximation, VectorIndex
-from qa import answers, cache, conversation, question, reranking, retrieval
+from qa import answers, byline, cache, conversation, question, reranking, retrieval
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
 from qa.ingestion import RECIPE, DocumentInput, find_files, prepare, read_file
@@ -215,6 +215,8 @@ class QAService:
 
     def _answer(self, text: str, resolved: str, document_id: str | None, top_k: int,
                 previous: conversation.Turn | None) -> tuple[Passage | None, list[Passage]]:
+        if (from_page := byline.answer(text, document_id, self.store)) is not None:
+            return from_page, [from_page]
         # Counted while it is answered: the encoder takes both cores only for a lone question.
         load = self.embedder.load if isinstance(self.embedder, BatchingEmbedder) else nullcontext()
         with load:
