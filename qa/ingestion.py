@@ -69,13 +69,33 @@ def read_file(path: Path) -> DocumentInput:
 
 def find_files(paths: list[Path]) -> list[Path]:
     """Files given directly, and supported files inside given folders, in a stable order."""
+    return survey(paths)[0]
+
+
+def survey(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to read, and the ones inside given folders that will not be read, with why.
+    A file named directly is always read (and refused with its reason if its type is unknown)."""
     found: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()))
+            for inner in sorted(p for p in path.rglob("*") if p.is_file()):
+                reason = _skip_reason(inner.relative_to(path))
+                if reason:
+                    skipped.append((inner, reason))
+                else:
+                    found.append(inner)
         elif path.exists():
             found.append(path)
         else:
             raise BadInput(f"{path}: no such file or folder")
-    return found
+    return found, skipped
 
+
+def _skip_reason(relative: Path) -> str | None:
+    if any(part.startswith(".") for part in relative.parts):
+        return "hidden"
+    if relative.suffix.lower() not in SUFFIXES:
+        kind = relative.suffix.lower() or "no extension"
+        return f"unsupported file type ({kind}); expected one of {', '.join(sorted(SUFFIXES))}"
+    return None
