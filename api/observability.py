@@ -27,7 +27,7 @@ class Metrics:
         self.answers = Counter("qa_answers_total", "Questions answered or abstained on", ["outcome"],
                                registry=self.registry)
         self.writes = Counter("qa_document_writes_total", "Document writes", ["operation"], registry=self.registry)
-        self.sentences = Gauge("qa_index_sentences", "Sentences in the vector index", registry=self.registry)
+        self.sentences = Gauge("qa_index_sentences", "Sentences stored and searchable", registry=self.registry)
         self.documents = Gauge("qa_documents", "Stored documents", registry=self.registry)
 
 
@@ -60,7 +60,9 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")  # the template keeps labels bounded
+            # The template keeps labels bounded; path_format drops converters ({id:document_path} -> {id}).
+            matched = scope.get("route")
+            route = getattr(matched, "path_format", None) or getattr(matched, "path", "unmatched")
             self.metrics.requests.labels(route, scope["method"], str(status)).inc()
             self.metrics.latency.labels(route, scope["method"]).observe(time.perf_counter() - started)
             request_id.reset(token)

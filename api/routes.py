@@ -145,7 +145,8 @@ def prometheus(service: Service, request: Request) -> PlainTextResponse:
     """Prometheus metrics: requests and latency per route and status, answers and abstentions,
     document writes, index size."""
     m = metrics(request)
-    m.sentences.set(len(service.vectors))
+    # Read from the store at each scrape: `qa ingest` may have written into it from another process.
+    m.sentences.set(service.store.count_sentences())
     m.documents.set(service.store.count_documents())
     return PlainTextResponse(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
