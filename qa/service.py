@@ -326,7 +326,8 @@ def _load_vectors(store: Store, embedder: Embedder, directory: Path, approximati
     try:
         return VectorIndex.load(directory, embedder.name, embedder.dim, store.generation(), approximation)
     except CorruptFile as exc:
-        log.warning("rebuilding the vector index from the stored sentences: %s", exc)
+        if store.count_sentences():  # a new, empty store has no index yet: nothing to warn about
+            log.warning("rebuilding the vector index from the stored sentences: %s", exc)
     index = VectorIndex(embedder.dim, approximation=approximation)
     if store.get_meta("vector_model") == embedder.name:
         for ids, matrix in store.iter_vectors(embedder.dim):
