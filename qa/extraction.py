@@ -9,7 +9,6 @@ tests/data/pages (bench/extractors.py; docs/ingestion.md has the table).
 
 from __future__ import annotations
 
-import functools
 import re
 from configparser import ConfigParser
 from dataclasses import dataclass
@@ -31,8 +30,8 @@ class Page:
     site: str | None = None
 
 
-@functools.lru_cache(maxsize=1)
 def _config() -> ConfigParser:
+    # Built per page (a small file read) rather than kept in a module-level object.
     from trafilatura.settings import use_config
 
     config = use_config()

@@ -3,7 +3,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import SEED_ID
 
 PASSAGE_KEYS = {"text", "score", "document_id", "document_title", "sentence_index", "start", "end", "context",
-                "highlight"}
+                "highlight", "source"}
 
 
 def test_ask_returns_answer_and_passages(client: TestClient) -> None:
