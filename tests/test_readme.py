@@ -1,9 +1,17 @@
-"""The README's Quick start tells a new user what they ask first: another port, another origin."""
+"""The README: its settings table lists every setting and nothing else; Quick start shows port and origin."""
 
 import re
 
 from qa.settings import Settings
 from tests.conftest import ROOT
+
+
+def test_settings_table_matches_the_settings_object() -> None:
+    text = (ROOT / "README.md").read_text()
+    table = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`(QA_[A-Z_]+)`", table))
+    actual = {f"QA_{name.upper()}" for name in Settings.model_fields}
+    assert documented == actual
 
 
 def test_quick_start_shows_how_to_change_the_port_and_allow_an_origin() -> None:
