@@ -70,6 +70,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
 
 
 def _load(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
+    """Load until it works: a database that is down may come back, and a failed model export is
+    cleaned up and tried again, so the service recovers without a restart."""
     delay = 1.0
     while not stop.is_set():
         try:
@@ -77,12 +79,12 @@ def _load(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
             app.state.load_error = None
             log.info("ready: model and index loaded")
             return
-        except StoreUnavailable as exc:  # a database server that is down may come back: keep trying
+        except StoreUnavailable as exc:
             app.state.load_error = type(exc).__name__
             log.warning("database unavailable (%s); retrying in %.0f s", exc, delay)
-            stop.wait(delay)
-            delay = min(delay * 2, 30.0)
         except Exception as exc:  # the process stays up so /readyz can say so; details go to the log
+            first = app.state.load_error is None
             app.state.load_error = type(exc).__name__
-            log.exception("could not load the model and index")
-            return
+            log.error("could not load the model and index (%s); retrying in %.0f s", exc, delay, exc_info=first)
+        stop.wait(delay)
+        delay = min(delay * 2, 60.0)

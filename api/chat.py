@@ -47,6 +47,19 @@ def chat_completions(body: ChatRequest, service: Service, request: Request) -> d
     }
 
 
+@router.get("/v1/models", dependencies=[Reader])
+def list_models(service: Service) -> dict[str, Any]:
+    """The OpenAI model list, which clients and bot frameworks ask for first: `article-qa` searches
+    every article; each document id, as `model`, limits answers to that article."""
+    docs = service.documents()
+    first = int(min((d.created_at for d in docs), default=time.time()))
+    models = [{"id": "article-qa", "object": "model", "created": first, "owned_by": "article-qa",
+               "description": "all articles"}]
+    models += [{"id": d.id, "object": "model", "created": int(d.created_at), "owned_by": "article-qa",
+                "description": d.title} for d in docs]
+    return {"object": "list", "data": models}
+
+
 def _conversation(messages: list[ChatMessage], turns: int) -> tuple[str, list[tuple[str, str | None]]]:
     """The last user message is the question; the user/assistant pairs before it, the latest
     `turns` of them, are the history (a follow-up refers back to the latest only)."""

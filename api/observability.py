@@ -27,7 +27,7 @@ class Metrics:
         self.answers = Counter("qa_answers_total", "Questions answered or abstained on", ["outcome"],
                                registry=self.registry)
         self.writes = Counter("qa_document_writes_total", "Document writes", ["operation"], registry=self.registry)
-        self.sentences = Gauge("qa_index_sentences", "Sentences in the vector index", registry=self.registry)
+        self.sentences = Gauge("qa_index_sentences", "Sentences stored and searchable", registry=self.registry)
         self.documents = Gauge("qa_documents", "Stored documents", registry=self.registry)
 
 
@@ -66,7 +66,9 @@ class RequestContext:
             await _last_resort(exc, send_with_id)
             sent["status"] = 422 if isinstance(exc, RecursionError) else 500
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")  # the template keeps labels bounded
+            # The template keeps labels bounded; path_format drops converters ({id:document_path} -> {id}).
+            matched = scope.get("route")
+            route = getattr(matched, "path_format", None) or getattr(matched, "path", "unmatched")
             self.metrics.requests.labels(route, scope["method"], str(sent["status"] or 500)).inc()
             self.metrics.latency.labels(route, scope["method"]).observe(time.perf_counter() - started)
             request_id.reset(token)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.access import FeedbackWriter, Reader, charge, client_identity
 from api.deps import Admin, Service
 from api.observability import Metrics
 from api.schemas import (
-    DOCUMENT_ID,
     AskRequest,
     AskResponse,
     BatchRequest,
@@ -30,6 +31,7 @@ from api.schemas import (
     SuggestionsOut,
 )
 from qa import suggestions
+from qa.identifiers import DOCUMENT_ID
 from qa.ingestion import DocumentInput
 from qa.service import DocumentInfo, Feedback, QAService
 
@@ -37,6 +39,18 @@ ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 429, 503)}
 router = APIRouter(responses=ERRORS)
 T = TypeVar("T")
+
+
+class _AnyPath(PathConvertor):
+    # Starlette's `path` is ".*", which stops at a line break: "a%0Ab" would be a 404 rather than
+    # reach the id check and get its 422.
+    regex = r"[\s\S]*"
+
+
+register_url_convertor("document_path", _AnyPath())
+# A path parameter: ids may hold `/` (`world/europe/2015/calais-officials`), sent as is or as %2F.
+DocumentId = Annotated[str, Path(max_length=200, pattern=DOCUMENT_ID,
+                                 description="The document id; `/` inside it may be sent as is or as %2F.")]
 
 
 @router.post("/ask", response_model=AskResponse, tags=["questions"], dependencies=[Reader])
@@ -96,10 +110,9 @@ def add_document(body: DocumentIn, service: Service, response: Response, request
     return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)
 
 
-@router.put("/documents/{document_id}", response_model=DocumentCreated, dependencies=[Admin], tags=["documents"],
-            responses={201: {"model": DocumentCreated, "description": "Created"}})
-def replace_document(document_id: Annotated[str, Path(max_length=200, pattern=DOCUMENT_ID)], body: DocumentIn,
-                     service: Service, response: Response,
+@router.put("/documents/{document_id:document_path}", response_model=DocumentCreated, dependencies=[Admin],
+            tags=["documents"], responses={201: {"model": DocumentCreated, "description": "Created"}})
+def replace_document(document_id: DocumentId, body: DocumentIn, service: Service, response: Response,
                      request: Request) -> DocumentCreated:
     """Create or replace the article with this id (201 when created, 200 when replaced)."""
     result = service.put(_input(body, document_id))
@@ -113,8 +126,8 @@ def list_documents(service: Service) -> list[DocumentSummary]:
     return [_summary(d) for d in service.documents()]
 
 
-@router.get("/documents/{document_id}", response_model=DocumentFull, tags=["documents"])
-def get_document(document_id: str, service: Service) -> DocumentFull:
+@router.get("/documents/{document_id:document_path}", response_model=DocumentFull, tags=["documents"])
+def get_document(document_id: DocumentId, service: Service) -> DocumentFull:
     doc = service.get(document_id)
     return DocumentFull(**_summary(doc).model_dump(), text=_sendable(doc.text))
 
@@ -134,8 +147,8 @@ def suggested(service: Service,
                                        for q, d in found])
 
 
-@router.delete("/documents/{document_id}", status_code=204, dependencies=[Admin], tags=["documents"])
-def delete_document(document_id: str, service: Service, request: Request) -> Response:
+@router.delete("/documents/{document_id:document_path}", status_code=204, dependencies=[Admin], tags=["documents"])
+def delete_document(document_id: DocumentId, service: Service, request: Request) -> Response:
     service.delete(document_id)
     metrics(request).writes.labels("delete").inc()
     return Response(status_code=204)
@@ -159,7 +172,8 @@ def prometheus(service: Service, request: Request) -> PlainTextResponse:
     """Prometheus metrics: requests and latency per route and status, answers and abstentions,
     document writes, index size."""
     m = metrics(request)
-    m.sentences.set(len(service.vectors))
+    # Read from the store at each scrape: `qa ingest` may have written into it from another process.
+    m.sentences.set(service.store.count_sentences())
     m.documents.set(service.store.count_documents())
     return PlainTextResponse(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -177,7 +191,8 @@ def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:
 def _summary(doc: DocumentInfo) -> DocumentSummary:
     return DocumentSummary(id=_sendable(doc.id), title=_sendable(doc.title), url=_sendable(doc.url),
                            metadata=_sendable(doc.metadata), sentences=doc.sentence_count,
-                           created_at=doc.created_at, updated_at=doc.updated_at,
+                           created_at=datetime.fromtimestamp(doc.created_at, UTC),
+                           updated_at=datetime.fromtimestamp(doc.updated_at, UTC),
                            suggestions=_sendable(doc.suggestions))
 
 

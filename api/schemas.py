@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from qa.identifiers import DOCUMENT_ID, SPACE
+
 MAX_QUESTION = 2000
 # Stated in the schema so that clients (and schemathesis) know what the service will accept.
-# White space as both Python (str.split) and JavaScript (\s) understand it, so both agree.
-SPACE = r"\s\x1c-\x1f\x85\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 # Characters that show nothing: a question of only these and white space says nothing.
 INVISIBLE = r"\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\uffa0"
 SOME_TEXT = rf"[^{SPACE}{INVISIBLE}]"
 WEB_URL = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s]+$"
-DOCUMENT_ID = rf"^[^{SPACE}/\\\x00-\x1f\x7f]([^/\\\x00-\x1f\x7f]*[^{SPACE}/\\\x00-\x1f\x7f])?$"
 
 
 def _no_text_or_bool(value: object) -> object:
@@ -49,6 +49,9 @@ class PassageOut(BaseModel):
     confidence: float | None = Field(
         None, description="First passage only: the learned probability (0-1) that it answers the question.")
     document_url: str | None = Field(None, description="The article's `url`, when it has one: the answer's source.")
+    source: Literal["sentence", "metadata"] = Field(
+        "sentence", description="`metadata`: answered from the page's byline or date, not a sentence "
+        "(then `sentence_index` is -1 and `start` = `end` = 0).")
 
 
 class AskResponse(BaseModel):
@@ -83,8 +86,8 @@ class DocumentSummary(BaseModel):
     url: str | None
     metadata: dict[str, Any]
     sentences: int
-    created_at: float
-    updated_at: float
+    created_at: datetime = Field(description="ISO 8601, UTC.")
+    updated_at: datetime = Field(description="ISO 8601, UTC.")
     suggestions: list[str] = Field(
         default_factory=list, description="Questions the article answers, derived from it at ingest (0-3).")
 

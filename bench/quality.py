@@ -109,7 +109,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=SHARED / "squad_dev" / "corpus.jsonl")
     ap.add_argument("--questions", type=Path, default=SHARED / "squad_dev" / "questions.jsonl")
-    ap.add_argument("--seed-questions", type=Path, default=SHARED / "seed_questions.jsonl")
+    ap.add_argument("--seed-questions", type=Path, default=ROOT / "tests" / "data" / "seed_questions.jsonl")
     ap.add_argument("--unanswerable", type=Path, default=ROOT / "bench" / "data" / "unanswerable.jsonl")
     ap.add_argument("--limit", type=int, default=500)
     ap.add_argument("--skip", type=int, default=0,

@@ -1,8 +1,9 @@
 """The same sentence-transformers model run by ONNX Runtime: no PyTorch at serving time.
 
-The model is exported once (that step imports torch) into a cache folder and reused on every
-start. fp32 gives the PyTorch vectors (cosine 1.000) at a fraction of the cost; `quantize=True`
-adds dynamic int8 weights, faster again but slightly different vectors (cosine ~0.99).
+The model is exported once (that step imports torch, in a child process: index/export.py) into
+a cache folder and reused on every start. fp32 gives the PyTorch vectors (cosine 1.000) at a
+fraction of the cost; `quantize=True` adds dynamic int8 weights, faster again but slightly
+different vectors (cosine ~0.99).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +23,9 @@ import numpy as np
 
 from index.embedder import Matrix, normalise, resolve_model_path
 from index.errors import EmbedderUnavailable
-from index.files import atomic_write, exclusive, fsync_dir, sha256_file
+from index.export import temporary
+from index.files import atomic_write, exclusive, sha256_file
 
-INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 log = logging.getLogger("index.onnx")
 
 
@@ -100,32 +104,54 @@ def _session(path: Path, threads: int) -> Any:
 def exported(folder: Path, cache_dir: Path, quantize: bool) -> Path:
     """The ONNX file for this model folder, exported (and quantised) on first use."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", str(folder.resolve())).strip("-")[-80:]
     # Worker processes starting together on a new folder would write the same temporary files
     # (the quantiser's too): one exports, the others wait for it and load the result.
     with exclusive(cache_dir / ".export.lock"):
-        fp32, int8 = cache_dir / f"{slug}.onnx", cache_dir / f"{slug}.int8pc.onnx"
+        fp32, int8 = export_targets(folder, cache_dir)
         if quantize and _intact(int8):
             return int8  # the full-precision file is not read (nor its checksum worked out) at all
-        if not _intact(fp32):
-            _export(folder, fp32)
+        fp32_ready = _intact(fp32)
+        if fp32_ready and not quantize:
+            return fp32
+        _convert(folder, fp32, int8 if quantize else None, fp32_ready)
+        if not fp32_ready:
             _record_checksum(fp32)
         if not quantize:
             return fp32
-        _quantize(fp32, int8)
         _record_checksum(int8)
         return int8
 
 
-def _quantize(fp32: Path, target: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+def export_targets(folder: Path, cache_dir: Path) -> tuple[Path, Path]:
+    """Where the fp32 and the int8 exports of this model folder live."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", str(folder.resolve())).strip("-")[-80:]
+    return cache_dir / f"{slug}.onnx", cache_dir / f"{slug}.int8pc.onnx"
 
-    tmp = target.with_name(f".{target.name}.tmp")
-    # Per-channel scales: vectors at cosine 0.993 to fp32 rather than 0.970 with one scale per
-    # tensor, at the same speed (100 squad_dev questions, this machine).
-    quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
-    tmp.replace(target)
-    fsync_dir(target.parent)
+
+def _convert(folder: Path, fp32: Path, int8: Path | None, fp32_ready: bool) -> None:
+    """Export and/or quantise in a child process (index/export.py): PyTorch and the converters'
+    chatter stay out of the server. A failed attempt leaves no temporary file behind, so the next
+    attempt starts clean."""
+    targets = [fp32] + ([int8] if int8 else [])
+    _remove_temporaries(targets)  # left by a run that was killed: we hold the lock, nobody writes them
+    log_file = fp32.with_name("export.log")
+    steps = ("quantising" if fp32_ready else "exporting and quantising" if int8 else "exporting")
+    log.info("first start: %s the model for ONNX Runtime (once; later starts reuse it)", steps)
+    started = time.monotonic()
+    with log_file.open("wb") as out:
+        done = subprocess.run([sys.executable, "-m", "index.export", str(folder), *map(str, targets)],
+                              stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0:
+        _remove_temporaries(targets)
+        tail = log_file.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise EmbedderUnavailable(f"exporting the model to ONNX failed (exit {done.returncode}): {tail[0]}; "
+                                  f"full output in {log_file}")
+    log.debug("model converted in %.1f s", time.monotonic() - started)
+
+
+def _remove_temporaries(targets: list[Path]) -> None:
+    for target in targets:
+        temporary(target).unlink(missing_ok=True)
 
 
 def _intact(path: Path) -> bool:
@@ -148,35 +174,6 @@ def _record_checksum(path: Path) -> None:
     with path.open("rb") as f:
         os.fsync(f.fileno())  # the export itself is on disk before its checksum says so
     atomic_write(path.with_name(path.name + ".sha256"), sha256_file(path).encode())
-
-
-def _export(folder: Path, target: Path) -> None:
-    try:
-        import torch
-        from transformers import AutoModel
-    except ImportError as exc:  # pragma: no cover - dependency missing
-        raise EmbedderUnavailable(f"exporting to ONNX needs torch and transformers: {exc}") from exc
-
-    class Encoder(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor) -> torch.Tensor:
-            out = self.inner(input_ids=ids, attention_mask=mask, token_type_ids=types)
-            hidden: torch.Tensor = out.last_hidden_state
-            return hidden
-
-    model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
-    sample = torch.ones((1, 8), dtype=torch.long)
-    axes = {name: {0: "batch", 1: "tokens"} for name in [*INPUTS, "hidden"]}
-    tmp = target.with_name(f".{target.name}.tmp")
-    with torch.no_grad():
-        torch.onnx.export(Encoder(model), (sample, sample, torch.zeros_like(sample)), str(tmp),
-                          input_names=INPUTS, output_names=["hidden"], dynamic_axes=axes,
-                          opset_version=17, dynamo=False)
-    tmp.replace(target)  # only a complete export ever carries the real name
-    fsync_dir(target.parent)
 
 
 def _require_mean_pooling(folder: Path) -> None:

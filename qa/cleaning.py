@@ -1,17 +1,21 @@
-"""Turn raw documents (.txt, .md, .html, .json) into clean article text and a title.
+"""Turn raw documents (.txt, .md, .html, .json) into clean article text, a title and what the
+document says about itself (canonical URL, byline, publication date).
 
-Cleaning drops what a reader would not call the article: markup, exact repeated headlines and
-paragraphs, and site boilerplate lines ("This website is best viewed using ...").
+Cleaning drops what a reader would not call the article: markup, the page around the article
+(qa/extraction.py), exact repeated headlines and paragraphs, and site boilerplate lines ("This
+website is best viewed using ...").
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from html.parser import HTMLParser
+from dataclasses import dataclass, field
+from typing import Any
 
+from qa.commonmark import read_markdown
 from qa.errors import BadInput
+from qa.extraction import read_page
 
 FORMATS = ("txt", "md", "html", "json")
 
@@ -31,14 +35,17 @@ BOILERPLATE = [
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANKS = re.compile(r"\n\s*\n+")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u200b]+")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_MARK = re.compile(r"(^#{1,6}\s+|^\s*>\s?|\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)|`)", re.MULTILINE)
+# What a JSON document may say about itself besides its text, kept as metadata.
+_JSON_METADATA = {"author": "author", "byline": "author", "published": "published", "date": "published",
+                  "published_at": "published", "site": "site"}
 
 
 @dataclass(frozen=True)
 class Cleaned:
     title: str
     text: str
+    url: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)  # author, published (ISO 8601), site
 
 
 def clean_document(raw: str, fmt: str = "txt", title: str | None = None) -> Cleaned:
@@ -46,12 +53,19 @@ def clean_document(raw: str, fmt: str = "txt", title: str | None = None) -> Clea
         raise BadInput(f"unsupported format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "json":
         return _from_json(raw, title)
-    found_title: str | None = None
     if fmt == "html":
-        raw, found_title = html_to_text(raw)
-    elif fmt == "md":
-        raw = _MD_MARK.sub("", _MD_LINK.sub(r"\1", raw))
-    return clean_text(raw, title or found_title)
+        return _from_html(raw, title)
+    if fmt == "md":
+        markdown = read_markdown(_CONTROL.sub("", raw))
+        return clean_text("\n\n".join(markdown.blocks), title or markdown.title)
+    return clean_text(raw, title)
+
+
+def _from_html(raw: str, title: str | None) -> Cleaned:
+    page = read_page(_CONTROL.sub("", raw))
+    cleaned = clean_text(page.text, title or page.title)
+    found = {"author": page.author, "published": page.published, "site": page.site}
+    return Cleaned(cleaned.title, cleaned.text, page.url, {k: v for k, v in found.items() if v})
 
 
 def clean_text(raw: str, title: str | None = None) -> Cleaned:
@@ -100,52 +114,11 @@ def _from_json(raw: str, title: str | None) -> Cleaned:
         raise BadInput("invalid JSON document: nested too deeply") from exc
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         raise BadInput('a JSON document must be an object with a "text" string')
-    return clean_text(data["text"], title or data.get("title") or None)
+    cleaned = clean_text(data["text"], title or _string(data, "title"))
+    metadata = {name: value for key, name in _JSON_METADATA.items() if (value := _string(data, key))}
+    return Cleaned(cleaned.title, cleaned.text, _string(data, "url"), metadata)
 
 
-class _TextExtractor(HTMLParser):
-    SKIP = {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "form"}
-    BLOCK = {"p", "div", "br", "li", "ul", "ol", "section", "article", "h1", "h2", "h3", "h4", "h5",
-             "h6", "blockquote", "pre", "table", "tr", "header", "main", "aside", "figcaption", "hr"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title = ""
-        self.h1 = ""
-        self._skip = 0
-        self._in: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title" or (tag == "h1" and not self.h1):
-            self._in = tag
-        if tag in self.SKIP and tag != "head":
-            self._skip += 1
-        if tag in self.BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == self._in:
-            self._in = None
-        if tag in self.SKIP and tag != "head" and self._skip:
-            self._skip -= 1
-        if tag in self.BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in == "title":
-            self.title += data
-            return
-        if self._in == "h1":
-            self.h1 += data
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(raw: str) -> tuple[str, str | None]:
-    """Visible text of an HTML page with block elements as paragraphs, and its title."""
-    parser = _TextExtractor()
-    parser.feed(raw)
-    parser.close()
-    title = (parser.h1 or parser.title).strip() or None
-    return "".join(parser.parts), title
+def _string(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value.strip() or None if isinstance(value, str) else None

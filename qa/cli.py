@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,12 +91,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         service = QAService.open(settings)
         try:
-            return {"ask": _ask, "ingest": _ingest, "documents": _documents}[args.command](service, args)
+            status = {"ask": _ask, "ingest": _ingest, "documents": _documents}[args.command](service, args)
+            sys.stdout.flush()  # here, where a closed pipe can be caught, rather than at exit
+            return status
         finally:
             service.close()
     except (QAError, StoreError) as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader left early (`qa ask --json | head`): what it wanted it has. Point stdout at
+        # /dev/null so that the interpreter's last flush does not fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -169,17 +177,27 @@ def _ask(service: QAService, args: argparse.Namespace) -> int:
 
 
 def _ingest(service: QAService, args: argparse.Namespace) -> int:
+    """Every file is reported: added, replaced, unchanged or skipped with its reason. A file that
+    could not be read or cleaned is skipped, not fatal to the rest (exit status 1 then)."""
     from tqdm import tqdm
 
-    from qa.ingestion import find_files, read_file
+    from qa.ingestion import read_file, survey
 
-    files = find_files(args.paths)
+    files, skipped = survey(args.paths)
     counts = {"added": 0, "unchanged": 0, "replaced": 0}
+    failed = 0
     for path in tqdm(files, unit="doc", desc="ingesting", disable=len(files) < 2, file=sys.stderr):
-        result = service.put(read_file(path), replace_existing=args.replace)
+        try:
+            result = service.put(read_file(path), replace_existing=args.replace)
+        except QAError as exc:
+            failed += 1
+            skipped.append((path, str(exc).removeprefix(f"{path}: ")))
+            continue
         counts["added" if result.created else "replaced" if result.changed else "unchanged"] += 1
-    print(", ".join(f"{n} {k}" for k, n in counts.items()))
-    return 0
+    for path, reason in skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    print(", ".join(f"{n} {k}" for k, n in {**counts, "skipped": len(skipped)}.items()))
+    return 1 if failed else 0
 
 
 def _documents(service: QAService, args: argparse.Namespace) -> int:

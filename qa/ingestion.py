@@ -12,11 +12,10 @@ from typing import Any
 from index.store import NewDocument, NewSentence
 from qa.cleaning import clean_document
 from qa.errors import BadInput
+from qa.identifiers import validate_id
 from qa.segmentation import Segmenter
 from qa.suggestions import suggest
 
-# Ids travel in URL paths: anything printable but slashes, trimmed, up to 200 characters.
-ID_PATTERN = re.compile(r"^(?!\s)[^\x00-\x1f\x7f/\\]{1,200}(?<!\s)$")
 # What a sentence is indexed under (and what is derived from a document: its suggested questions).
 # Stored documents prepared under another recipe are prepared again when the service opens (see
 # QAService.open), so the index never mixes two recipes.
@@ -40,13 +39,6 @@ def document_id_for(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def validate_id(document_id: str) -> str:
-    if not ID_PATTERN.match(document_id):
-        raise BadInput("document id must be 1-200 printable characters without '/', '\\' or"
-                       " leading/trailing spaces")
-    return document_id
-
-
 def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
     cleaned = clean_document(doc.text, doc.format, doc.title)
     spans = segmenter.split(cleaned.text)
@@ -60,8 +52,9 @@ def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
     sentences = [NewSentence(s.start, s.end, s.text, index_text=f"{s.text} {title}".strip(), embed_text=s.text)
                  for s in spans]
     checksum = hashlib.sha256(f"{cleaned.title}\n{cleaned.text}".encode()).hexdigest()
+    # What the page says about itself fills in what the caller left out; the caller's word wins.
     return NewDocument(id=document_id, title=cleaned.title, text=cleaned.text, checksum=checksum,
-                       sentences=sentences, url=doc.url, metadata=doc.metadata,
+                       sentences=sentences, url=doc.url or cleaned.url, metadata={**cleaned.metadata, **doc.metadata},
                        suggestions=suggest([s.text for s in spans]))
 
 
@@ -79,13 +72,33 @@ def read_file(path: Path) -> DocumentInput:
 
 def find_files(paths: list[Path]) -> list[Path]:
     """Files given directly, and supported files inside given folders, in a stable order."""
+    return survey(paths)[0]
+
+
+def survey(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to read, and the ones inside given folders that will not be read, with why.
+    A file named directly is always read (and refused with its reason if its type is unknown)."""
     found: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()))
+            for inner in sorted(p for p in path.rglob("*") if p.is_file()):
+                reason = _skip_reason(inner.relative_to(path))
+                if reason:
+                    skipped.append((inner, reason))
+                else:
+                    found.append(inner)
         elif path.exists():
             found.append(path)
         else:
             raise BadInput(f"{path}: no such file or folder")
-    return found
+    return found, skipped
 
+
+def _skip_reason(relative: Path) -> str | None:
+    if any(part.startswith(".") for part in relative.parts):
+        return "hidden"
+    if relative.suffix.lower() not in SUFFIXES:
+        kind = relative.suffix.lower() or "no extension"
+        return f"unsupported file type ({kind}); expected one of {', '.join(sorted(SUFFIXES))}"
+    return None

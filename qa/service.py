@@ -22,7 +22,7 @@ from index.onnx_encoder import OnnxEmbedder
 from index.storage import Storage, VectorSearch
 from index.store import DocumentInfo, NewDocument, Store, StoredDocument, read_meta
 from index.vectors import Approximation, VectorIndex
-from qa import answerability, answers, cache, conversation, question, reranking, retrieval, spelling
+from qa import answerability, answers, byline, cache, conversation, question, reranking, retrieval, spelling
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict, StorageFull
 from qa.ingestion import RECIPE, DocumentInput, find_files, prepare, read_file
@@ -269,6 +269,8 @@ class QAService:
 
     def judge_question(self, text: str, resolved: str, document_id: str | None, top_k: int,
                        previous: conversation.Turn | None) -> Judged:
+        if (from_page := byline.answer(text, document_id, self.store)) is not None:
+            return Judged(from_page, [from_page], 1.0, None)
         # Counted while it is answered: the encoder takes both cores only for a lone question.
         load = self.embedder.load if isinstance(self.embedder, BatchingEmbedder) else nullcontext()
         with load:
@@ -388,7 +390,8 @@ def _load_vectors(store: Store, embedder: Embedder, directory: Path, approximati
     try:
         return VectorIndex.load(directory, embedder.name, embedder.dim, store.generation(), approximation)
     except CorruptFile as exc:
-        log.warning("rebuilding the vector index from the stored sentences: %s", exc)
+        if store.count_sentences():  # a new, empty store has no index yet: nothing to warn about
+            log.warning("rebuilding the vector index from the stored sentences: %s", exc)
     index = VectorIndex(embedder.dim, approximation=approximation)
     if store.get_meta("vector_model") == embedder.name:
         for ids, matrix in store.iter_vectors(embedder.dim):

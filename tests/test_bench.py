@@ -53,7 +53,8 @@ def test_scale_bench_runs_small() -> None:
 
 def test_load_and_throughput_benches_run_against_a_live_server(tmp_path: Path) -> None:
     _, questions = _tiny(tmp_path)
-    settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL)
+    settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL,
+                        admin_key="bench-key")
     service = QAService.open(settings, FakeEmbedder())
     server = uvicorn.Server(uvicorn.Config(create_app(settings, service), port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -69,10 +70,13 @@ def test_load_and_throughput_benches_run_against_a_live_server(tmp_path: Path) -
                           "--seconds", "1", "--max-requests", "20", "--questions", str(questions), "--corpus",
                           str(corpus), "--limit", "12", "--data-dir", str(tmp_path / "plain"), "--fake")
         assert "plain pipeline" in throughput and "over plain" in throughput
+        evaluated = json.loads(_run("bench/evaluate.py", "--url", f"http://127.0.0.1:{port}", "--corpus",
+                                    str(corpus), "--admin-key", "bench-key", "--questions", str(questions)))
     finally:
         server.should_exit = True
         thread.join(10)
         service.close()
+    assert evaluated["questions"] == 12 and evaluated["p_at_1"] == 1.0 and evaluated["errors"] == 0
     figures = json.loads(out)
     assert figures["errors"] == 0 and figures["requests"] > 0 and figures["p50_ms"] > 0
 

@@ -1,4 +1,4 @@
-"""The README's settings table lists every setting, and nothing that is not one."""
+"""The README: its settings table lists every setting and nothing else; Quick start shows port and origin."""
 
 import re
 
@@ -12,3 +12,11 @@ def test_settings_table_matches_the_settings_object() -> None:
     documented = set(re.findall(r"`(QA_[A-Z_]+)`", table))
     actual = {f"QA_{name.upper()}" for name in Settings.model_fields}
     assert documented == actual
+
+
+def test_quick_start_shows_how_to_change_the_port_and_allow_an_origin() -> None:
+    text = (ROOT / "README.md").read_text()
+    quick = re.search(r"## Quick start\n(.*?)\n## ", text, re.S)
+    assert quick is not None
+    assert "QA_PORT=8080 make run" in quick.group(1) and "QA_CORS_ORIGINS=https://" in quick.group(1)
+    assert {"port", "cors_origins"} <= set(Settings.model_fields)  # the names it gives are real settings

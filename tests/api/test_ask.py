@@ -4,7 +4,7 @@ from qa.service import QAService
 from tests.conftest import SEED_ID
 
 PASSAGE_KEYS = {"text", "score", "document_id", "document_title", "sentence_index", "start", "end", "context",
-                "highlight", "document_url", "confidence"}
+                "highlight", "document_url", "confidence", "source"}
 
 
 def test_ask_returns_answer_and_passages(client: TestClient) -> None:

@@ -81,3 +81,9 @@ def test_feedback_is_stored_and_listed_for_admins(client: TestClient, admin: dic
     assert listed[0]["comment"] == "wrong quote" and listed[0]["helpful"] is False
     assert client.post("/feedback", json={"helpful": True}).status_code == 201  # the rest is optional
     assert client.post("/feedback", json={"helpful": "maybe", "conversation_id": "c"}).status_code == 422
+
+
+def test_models_lists_all_articles_and_each_document(openai_client: OpenAI) -> None:
+    models = {m.id: m for m in openai_client.models.list()}
+    assert "article-qa" in models and SEED_ID in models
+    assert models[SEED_ID].owned_by == "article-qa" and models[SEED_ID].created > 0

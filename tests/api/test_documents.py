@@ -1,6 +1,14 @@
+import json
+from datetime import datetime
+from urllib.parse import quote
+
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import SEED_ID
+from qa.errors import BadInput
+from qa.ingestion import DocumentInput
+from qa.service import QAService
+from tests.conftest import ROOT, SEED_ID
 
 DOC = {"id": "harbour", "title": "Harbour", "text": "The harbour opened in 1990. Ships dock daily.",
        "url": "https://example.org/harbour", "metadata": {"section": "local"}}
@@ -63,3 +71,70 @@ def test_suggested_questions_are_served_with_the_document(client: TestClient, ad
 def test_suggestions_reject_an_id_no_document_can_have(client: TestClient) -> None:
     r = client.get("/suggestions", params={"document_id": "a\x00b"})
     assert r.status_code == 422 and r.json()["error"]["code"]
+
+
+PATH_ID = "world/europe/2015/calais-officials"
+
+
+def test_an_id_with_slashes_works_raw_and_percent_encoded(client: TestClient, admin: dict[str, str]) -> None:
+    r = client.put(f"/documents/{PATH_ID}", json={"text": "Officials met in Calais."}, headers=admin)
+    assert r.status_code == 201 and r.json()["id"] == PATH_ID
+    assert client.get(f"/documents/{PATH_ID}").json()["id"] == PATH_ID
+    assert client.get("/documents/" + quote(PATH_ID, safe="")).json()["id"] == PATH_ID
+    assert client.post("/documents", json={"id": "a/b c/é", "text": "Other text."}, headers=admin).status_code == 201
+    assert client.get("/documents/a%2Fb%20c%2F%C3%A9").json()["text"] == "Other text."
+    assert client.delete("/documents/" + quote(PATH_ID, safe=""), headers=admin).status_code == 204
+    assert client.get(f"/documents/{PATH_ID}").status_code == 404
+
+
+@pytest.mark.parametrize("encoded", ["a%E2%80%AEb", "a%00b", "a%0Ab", "a%C2%85b", "a/%2E%2E/b", "%2E%2E", "a%2F%2Fb",
+                                     "a%ffb", "a%3Fb", "a%23b", "a%25b", "a%5Cb", "%20a", "a%2F"])
+def test_bad_ids_in_the_path_are_422(client: TestClient, admin: dict[str, str], encoded: str) -> None:
+    for r in (client.get(f"/documents/{encoded}"),
+              client.put(f"/documents/{encoded}", json={"text": "Some text."}, headers=admin),
+              client.delete(f"/documents/{encoded}", headers=admin)):
+        assert r.status_code == 422, (encoded, r.text)
+        assert r.json()["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("bad", ["a\u202eb", "a\u2066b", "a\x00b", "a\x9bb", "../x", "x/./y", "a?b", "a#b", "a%ffb",
+                                 "a\ufffdb", "/a", "a/", "a\\b"])
+def test_bad_ids_in_the_body_are_422(client: TestClient, admin: dict[str, str], bad: str) -> None:
+    r = client.post("/documents", json={"id": bad, "text": "Some text."}, headers=admin)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", (bad, r.text)
+
+
+def test_ids_from_other_writers_follow_the_same_rule(service: QAService) -> None:
+    with pytest.raises(BadInput, match="invalid document id"):
+        service.put(DocumentInput(id="a\u202eb", text="Some text."))
+    assert service.put(DocumentInput(id=PATH_ID, text="Some text.")).document.id == PATH_ID
+
+
+def test_a_page_shows_what_it_says_about_itself(client: TestClient, admin: dict[str, str]) -> None:
+    page = (ROOT / "tests" / "data" / "pages" / "comments.html").read_text()
+    assert client.put("/documents/news/mayor", json={"text": page, "format": "html"}, headers=admin).status_code == 201
+    doc = client.get("/documents/news/mayor").json()
+    assert doc["title"] == "Mayor faces calls to resign over harbour contract"
+    assert doc["url"] == "https://www.northportgazette.example/news/2026/mar/04/mayor-harbour-contract"
+    assert doc["metadata"] == {"author": "Priya Lawson", "published": "2026-03-04", "site": "northportgazette.example"}
+    assert "jimbo77" not in doc["text"] and "Related stories" not in doc["text"]
+    answer = client.post("/ask", json={"question": "should the mayor resign?", "document_id": "news/mayor"}).json()
+    assert all("jimbo77" not in p["text"] for p in answer["passages"])
+
+
+def test_a_json_document_keeps_its_url(client: TestClient, admin: dict[str, str]) -> None:
+    body = json.dumps({"title": "T", "text": "The ferry runs daily.", "url": "https://news.example/ferry"})
+    client.put("/documents/ferry", json={"text": body, "format": "json"}, headers=admin)
+    assert client.get("/documents/ferry").json()["url"] == "https://news.example/ferry"
+
+
+def test_markup_only_markdown_is_a_clear_422(client: TestClient, admin: dict[str, str]) -> None:
+    r = client.post("/documents", json={"text": "--- *", "format": "md"}, headers=admin)
+    assert r.status_code == 422 and "no readable text" in r.json()["error"]["message"]
+
+
+def test_timestamps_are_iso_8601_with_a_time_zone(client: TestClient, admin: dict[str, str]) -> None:
+    client.put("/documents/when", json={"text": "Some text."}, headers=admin)
+    for doc in (client.get("/documents/when").json(), client.get("/documents").json()[0]):
+        for key in ("created_at", "updated_at"):
+            assert datetime.fromisoformat(doc[key]).utcoffset() is not None, doc[key]

@@ -83,7 +83,8 @@ def test_bad_document_gets_4xx(client: TestClient, admin: dict[str, str]) -> Non
     _is_error(client.post("/documents", json={"text": "   "}, headers=admin), 422, "validation_error")
     _is_error(client.post("/documents", json={"text": "x", "format": "pdf"}, headers=admin), 422,
               "validation_error")
-    _is_error(client.post("/documents", json={"id": "a/b", "text": "x"}, headers=admin), 422, "validation_error")
+    _is_error(client.post("/documents", json={"id": "a/../b", "text": "x"}, headers=admin), 422,
+              "validation_error")
     _is_error(client.post("/documents", json={"text": "not json", "format": "json"}, headers=admin), 422,
               "bad_input")
     _is_error(client.post("/documents", json={"text": "<script>x()</script>", "format": "html"}, headers=admin),
@@ -152,3 +153,22 @@ def test_a_lost_database_connection_is_503_then_recovers(postgres_url: str, tmp_
             assert c.post("/ask", json={"question": "what did Brokenshire say?"}).status_code == 200
     finally:
         service.close()
+
+
+def test_a_failed_load_is_tried_again_without_a_restart(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from index.errors import EmbedderUnavailable
+
+    real_open = QAService.open
+    attempts: list[int] = []
+
+    def flaky(s: Settings, embedder: object = None) -> QAService:
+        attempts.append(1)
+        if len(attempts) == 1:  # as a model export that failed once (disk full, killed child...)
+            raise EmbedderUnavailable("exporting the model to ONNX failed (exit 1)")
+        return real_open(s)
+
+    monkeypatch.setattr(QAService, "open", staticmethod(flaky))
+    with TestClient(create_app(settings)) as c:
+        assert _wait_ready(c) == 200
+        assert len(attempts) == 2
+        assert c.post("/ask", json={"question": "what did Brokenshire say?"}).status_code == 200

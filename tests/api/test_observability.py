@@ -5,6 +5,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.observability import JsonFormatter, request_id
+from index.embedder import FakeEmbedder
+from qa.ingestion import DocumentInput
+from qa.service import QAService
+from qa.settings import Settings
 
 
 def test_request_id_is_echoed_generated_and_in_error_bodies(client: TestClient) -> None:
@@ -41,3 +45,18 @@ def test_json_log_lines_carry_the_request_id(caplog: pytest.LogCaptureFixture) -
     finally:
         request_id.reset(token)
     assert line["message"] == "hello there" and line["request_id"] == "log-42" and line["level"] == "INFO"
+
+
+def test_gauges_follow_the_store_written_by_another_process(client: TestClient, settings: Settings) -> None:
+    before = _gauge(client.get("/metrics").text, "qa_index_sentences")
+    other = QAService.open(settings, FakeEmbedder())  # as `qa ingest` on the same data folder would
+    try:
+        other.put(DocumentInput(id="from-cli", text="The pier reopened. Crowds came. It rained."))
+    finally:
+        other.close()
+    text = client.get("/metrics").text
+    assert _gauge(text, "qa_index_sentences") == before + 3 and _gauge(text, "qa_documents") == 2
+
+
+def _gauge(text: str, name: str) -> float:
+    return float(next(line.split()[1] for line in text.splitlines() if line.startswith(name + " ")))

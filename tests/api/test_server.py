@@ -1,5 +1,5 @@
 """End to end: `qa serve` with the real model in a subprocess, driven by the README's curl examples
-and by the shared evaluation tool; then a restart that must keep everything."""
+and by the project's evaluation harness (bench/evaluate.py); then a restart that must keep everything."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ import pytest
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.model
-QA_EVAL = ROOT.parent / "shared" / "tools" / "qa_eval.py"
-SEED_QUESTIONS = ROOT.parent / "shared" / "eval" / "seed_questions.jsonl"
+EVALUATE = ROOT / "bench" / "evaluate.py"
+SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 
 
 def _free_port() -> int:
@@ -32,10 +32,12 @@ def _free_port() -> int:
 
 class Server:
     def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
         self.port = _free_port()
         self.env = {**os.environ, "QA_DATA_DIR": str(data_dir), "QA_ADMIN_KEY": "readme-key",
                     "QA_PORT": str(self.port)}
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log = data_dir.parent / f"{data_dir.name}-server.log"
 
     @property
     def url(self) -> str:
@@ -43,8 +45,9 @@ class Server:
 
     def start(self) -> float:
         t0 = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=self.env,
+                                         stdout=out, stderr=subprocess.STDOUT)
         while time.monotonic() - t0 < 180:
             try:
                 with urllib.request.urlopen(self.url + "/readyz", timeout=2) as r:
@@ -90,12 +93,23 @@ def test_readme_curl_examples_work(server: Server) -> None:
     assert {d["id"] for d in outputs[2]} >= {"harbour-2026"}
 
 
-def test_shared_eval_on_seed_questions(server: Server) -> None:
-    out = subprocess.run([sys.executable, str(QA_EVAL), "--url", server.url, "--questions", str(SEED_QUESTIONS)],
+def test_evaluation_harness_on_seed_questions(server: Server) -> None:
+    out = subprocess.run([sys.executable, str(EVALUATE), "--url", server.url, "--questions", str(SEED_QUESTIONS)],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     metrics = json.loads(out.stdout.strip().splitlines()[-1])
     assert metrics["p_at_1"] >= 0.9 and metrics["abstain_accuracy"] == 1.0 and metrics["followup_accuracy"] == 1.0
+
+
+def test_first_start_is_quiet_and_leaves_no_pytorch_behind(server: Server) -> None:
+    # The module's server started on an empty data folder: it exported and quantised the model.
+    assert server.proc is not None
+    assert list((server.data_dir / "models").glob("*.int8pc.onnx"))
+    lines = [line for line in server.log.read_text().splitlines() if "GET /readyz" not in line]
+    assert not [line for line in lines if "Warning" in line or '"WARNING"' in line or "Quantization" in line]
+    assert any("first start: exporting and quantising the model" in line for line in lines)
+    maps = Path(f"/proc/{server.proc.pid}/maps").read_text()
+    assert "libtorch" not in maps  # the export ran in a child process, which has ended
 
 
 def test_restart_keeps_documents(server: Server) -> None:

@@ -14,7 +14,7 @@ from qa.settings import Settings
 from tests.conftest import ROOT, SEED_ID, SEEDS
 
 pytestmark = pytest.mark.model
-SEED_QUESTIONS = ROOT.parent / "shared" / "eval" / "seed_questions.jsonl"
+SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +73,8 @@ def test_restart_loads_the_saved_index_without_rebuilding(real: QAService, caplo
     again.close()
 
 
-def test_shared_eval_file_exists() -> None:
-    assert SEED_QUESTIONS.exists(), f"{SEED_QUESTIONS} is the project's acceptance set"
+def test_seed_questions_are_the_projects_own_copy() -> None:
+    assert SEED_QUESTIONS.is_relative_to(ROOT) and SEED_QUESTIONS.exists()
 
 
 def test_repo_seed_matches_path() -> None:

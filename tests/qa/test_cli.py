@@ -48,3 +48,32 @@ def test_serve_refuses_several_workers_without_a_shared_database(monkeypatch: py
     monkeypatch.delenv("QA_DATABASE_URL", raising=False)
     assert main(["serve"]) == 2
     assert "QA_DATABASE_URL" in capsys.readouterr().err
+
+
+def test_ingest_says_which_files_it_skipped_and_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = tmp_path / "docs"
+    (docs / "world" / "europe").mkdir(parents=True)
+    (docs / "a.txt").write_text("The harbour opened in 1990.")
+    (docs / "report.pdf").write_bytes(b"%PDF-1.4 binary")
+    (docs / "notes").write_text("no extension")
+    (docs / ".hidden.txt").write_text("A hidden file.")
+    (docs / "world" / "europe" / "empty.md").write_text("--- *")
+    (docs / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    assert main(["ingest", str(docs)]) == 1  # two supported files could not be read
+    out, err = capsys.readouterr()
+    assert "1 added, 0 unchanged, 0 replaced, 5 skipped" in out
+    assert f"skipped {docs / 'report.pdf'}: unsupported file type (.pdf)" in err
+    assert f"skipped {docs / 'notes'}: unsupported file type (no extension)" in err
+    assert f"skipped {docs / '.hidden.txt'}: hidden" in err
+    assert f"skipped {docs / 'world' / 'europe' / 'empty.md'}: the Markdown document has no readable text" in err
+    assert f"skipped {docs / 'latin1.txt'}: cannot read as UTF-8" in err
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "ask", "what did Brokenshire say?", "--json",
+                             "--top-k", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `| head` having exited before the answer is printed
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in err and "BrokenPipeError" not in err

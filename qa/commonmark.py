@@ -1,0 +1,66 @@
+"""Markdown to plain text blocks with markdown-it-py (CommonMark): every paragraph, heading,
+list item and block-quote paragraph becomes a block of its own, so a sentence never runs from
+one into the next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from qa.errors import BadInput
+
+_BREAKS = {"softbreak", "hardbreak"}
+
+
+@dataclass(frozen=True)
+class Markdown:
+    blocks: list[str]
+    title: str | None  # the first level-1 heading
+
+
+def read_markdown(raw: str) -> Markdown:
+    tokens = MarkdownIt("commonmark").parse(raw)
+    blocks: list[str] = []
+    title: str | None = None
+    for i, token in enumerate(tokens):
+        text = _block_text(token)
+        if not any(ch.isalnum() for ch in text):  # markup left over ("--- *"), nothing to read
+            continue
+        opener = tokens[i - 1] if i else None
+        if title is None and opener is not None and opener.type == "heading_open" and opener.tag == "h1":
+            title = text
+        blocks.append(text)
+    if not blocks:
+        raise BadInput("the Markdown document has no readable text, only markup")
+    return Markdown(blocks, title)
+
+
+def _block_text(token: Token) -> str:
+    if token.type == "inline":
+        return " ".join(_inline_text(token.children or []).split())
+    if token.type in ("fence", "code_block"):
+        return " ".join(token.content.split())
+    if token.type == "html_block":
+        return _html_text(token.content)
+    return ""
+
+
+def _inline_text(children: list[Token]) -> str:
+    # Links keep their words; images, raw HTML tags and emphasis marks are dropped.
+    parts = [" " if c.type in _BREAKS else c.content for c in children if c.type in ("text", "code_inline", *_BREAKS)]
+    return "".join(parts)
+
+
+def _html_text(fragment: str) -> str:
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        element = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ParserError, ValueError):
+        return ""
+    for unwanted in element.xpath(".//script|.//style|.//template"):
+        unwanted.drop_tree()
+    return " ".join(element.text_content().split())
