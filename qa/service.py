@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import shutil
 import threading
 from contextlib import nullcontext
@@ -34,6 +35,7 @@ from qa.settings import Settings
 # here rather than reaching past `qa` into `index`.
 __all__ = ["AskResult", "DocumentInfo", "Feedback", "PutResult", "QAService", "StoredDocument"]
 log = logging.getLogger("qa.service")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TOTAL = ""  # not a word: where the document-frequency cache keeps the sentence count
 
 
@@ -286,7 +288,8 @@ class QAService:
                 return self._decide(q, idf, ranked, document_id, top_k, vocabulary)
 
     def _checked(self, text: str, document_id: str | None) -> str:
-        text = " ".join(text.split())
+        # Control characters carry no meaning in a question, and PostgreSQL cannot store NUL.
+        text = " ".join(_CONTROL.sub(" ", text).split())
         if not text:
             raise BadInput("the question is empty")
         if document_id is not None:

@@ -219,3 +219,8 @@ def test_a_database_from_before_suggestions_gets_them_when_opened(service: QASer
     assert again.get(SEED_ID).suggestions == ["What did James Brokenshire say?", "Who is Theresa May?",
                                               "Who is Natacha Bouchart?"]
     again.close()
+
+
+def test_control_characters_in_a_question_are_read_as_spaces(service: QAService) -> None:
+    result = service.ask("What did\x00 Brokenshire\x1f say?", SEED_ID)
+    assert "\x00" not in result.question and "Brokenshire" in result.question
