@@ -162,12 +162,14 @@ def resolve(question: str, turns: list[Turn]) -> str:
     # Multi-word names in the answer are the likeliest referents of "she" or "they".
     answer_names = [n for n in names_in((last.answer_text or "")[:TURN_CHARS]) if " " in n]
     focus = names_in(last.resolved[:TURN_CHARS]) + answer_names
-    # Without names to carry over, carry the earlier question's words: "What is it for?"
-    carried = list(dict.fromkeys(focus)) or list(parse(last.question[:TURN_CHARS]).words)
+    # "It" and "that" stand for what was asked about, not for a person: carry the earlier
+    # question's words too ("What is it for?" after "How much money has Britain pledged?").
+    words = [] if focus and _PERSONAL.search(question) else list(parse(last.question[:TURN_CHARS]).words)
+    carried = list(dict.fromkeys(focus + [w for w in words if w not in " ".join(focus)]))
     # A run of capitalised words can be a whole sentence long: its first few words stand for it.
     extra = list(dict.fromkeys(" ".join(c.split()[:4])[:MAX_CARRIED_CHARS] for c in carried))[:MAX_CARRIED]
     # Commas keep names apart: "Calais Natacha Bouchart" would read as one name nobody has.
-    return f"{question} {(', ' if focus else ' ').join(extra)}".strip()
+    return f"{question} {', '.join(extra)}".strip()
 
 
 _PERSONAL = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs)\b", re.IGNORECASE)

@@ -201,6 +201,10 @@ def risk_coverage(p: np.ndarray, y: np.ndarray, thresholds: list[float]) -> list
     return rows
 
 
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else 0.0
+
+
 def chosen(p: np.ndarray, questions: np.ndarray) -> np.ndarray:
     """Per question, the row of its most probable passage (the first of equals, as the service picks)."""
     best: dict[int, int] = {}
@@ -231,9 +235,9 @@ def train(service: QAService, corpus_path: Path, questions_path: Path, precision
         "data": f"{len(corpus)} articles, {len(questions)} questions ({corpus_path.parent.name})",
         "questions": {str(k): int(np.sum(kinds[pick] == k)) for k in sorted(set(kinds))}, "rows": len(y),
         "seed": SEED, "target_precision": precision,
-        "first_passage_right": float(y[pick][kinds[pick] == "answerable"].mean()),
+        "first_passage_right": _mean(y[pick][kinds[pick] == "answerable"]),
         "held_out": risk_coverage(p[pick], y[pick], [0.3, 0.4, 0.5, 0.6, 0.7, threshold]),
-        "abstained_on_negatives": {str(k): float(np.mean(p[pick][kinds[pick] == k] < threshold))
+        "abstained_on_negatives": {str(k): _mean(p[pick][kinds[pick] == k] < threshold)
                                    for k in ("unanswerable", "wrong-article", "near-miss")},
         "embedder": service.embedder.name,
     }

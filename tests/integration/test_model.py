@@ -87,9 +87,10 @@ def test_repo_seed_matches_path() -> None:
     ("Who is Britain's Immigration and Security Minister?", "What did he say?", "not be sending police"),
 ])
 def test_pronoun_and_elliptical_follow_ups(real: QAService, first: str, follow_up: str, expect: str) -> None:
+    # Read with the turn before, the follow-up finds its sentence; whether it is shown is the learned
+    # decision's call (tests/integration/test_trust.py).
     convo = real.ask(first).conversation_id
-    answer = real.ask(follow_up, conversation_id=convo).answer
-    assert answer is not None and expect in answer.text
+    assert expect in real.ask(follow_up, conversation_id=convo).passages[0].text
 
 
 def test_onnx_backend_gives_the_pytorch_vectors(real: QAService, tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -32,14 +32,15 @@ def test_no_false_answer_is_quoted_from_the_article(real: QAService, question: s
     assert all(p.highlight is None for p in result.passages)
 
 
-@pytest.mark.parametrize("question,found", [
-    ("whats brokenshires job", "Brokenshire"), ("wat did the mayor say", "Natacha Bouchart"),
-    ("why does france want british officals in calais", "to deter"),
+@pytest.mark.parametrize("question,read,found", [
+    ("whats brokenshires job", "what is Brokenshire's job", "Brokenshire"),
+    ("wat did the mayor say", "what did the mayor say", "Natacha Bouchart"),
+    ("why does france want british officals in calais", "British officials in Calais", "to deter"),
 ])
-def test_reader_spelling_finds_the_sentence(real: QAService, question: str, found: str) -> None:
+def test_reader_spelling_finds_the_sentence(real: QAService, question: str, read: str, found: str) -> None:
     result = real.ask(question, SEED_ID)
+    assert read in result.question  # read as the article writes it
     assert found in result.passages[0].text
-    assert "'" in result.question or "what" in result.question  # read as the article writes it
 
 
 def test_an_answer_carries_its_confidence_and_only_it_a_highlight(real: QAService) -> None:
