@@ -64,6 +64,15 @@ def http_ask_kept_alive(url: str) -> Callable[[str], object]:
     conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=30)
 
     def ask(question: str) -> object:
+        try:
+            return send(question)
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # A server closes a connection left idle past its keep-alive timeout while the other
+            # variants take their turn: open it again, as a client library would.
+            conn.close()
+            return send(question)
+
+    def send(question: str) -> object:
         conn.request("POST", parts.path.rstrip("/") + "/ask", body=json.dumps({"question": question}),
                      headers={"Content-Type": "application/json"})
         return conn.getresponse().read()

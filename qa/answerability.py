@@ -51,7 +51,8 @@ class Evidence:
         return replace(self, index=index)
 
     def vector(self) -> np.ndarray:
-        return np.array([self.values()[n] for n in NAMES], dtype=np.float64)
+        values = self.values()
+        return np.array([values[n] for n in NAMES], dtype=np.float64)
 
     def values(self) -> dict[str, float]:
         top, q = self.ranked[self.index], self.asked.question

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -32,6 +33,13 @@ class Relatedness:
         asked = np.stack([vectors[w] for w in words]).astype(np.float32)
         found = np.stack([vectors[c] for c in dict.fromkeys(candidates)]).astype(np.float32)
         return [float(v) for v in (asked @ found.T).max(axis=1)]
+
+    def learn(self, words: Iterable[str], batch: int = 256) -> None:
+        """Embed words ahead of the questions that will need them (an article's, at ingest)."""
+        with self._lock:
+            new = [w for w in dict.fromkeys(words) if w not in self._vectors][: self._max]
+        for start in range(0, len(new), batch):
+            self._of(new[start:start + batch])
 
     def _of(self, words: list[str]) -> dict[str, np.ndarray]:
         with self._lock:

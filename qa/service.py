@@ -81,6 +81,8 @@ class QAService:
     judge: answerability.Model = field(default_factory=answerability.Model.load)
     _vocabularies: Memo[str | None, spelling.Vocabulary] = field(default_factory=lambda: Memo(64))
     relatedness: Relatedness = field(init=False)
+    _closing: threading.Event = field(default_factory=threading.Event)
+    _warming: threading.Thread | None = None
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -116,9 +118,25 @@ class QAService:
                       judge=judge)
         service._prepare_again_if_recipe_changed()
         service._seed_once()
+        service._warming = threading.Thread(target=service._learn_stored_words, name="qa-words", daemon=True)
+        service._warming.start()
         return service
 
+    def _learn_stored_words(self) -> None:
+        """After a restart, embed the stored articles' words in the background, so that the first
+        readers' questions do not wait for them (see `Relatedness`)."""
+        try:
+            for document_id in self.store.document_ids():
+                if self._closing.is_set():
+                    return
+                self.relatedness.learn(w.lower() for w in question.content_words(self.get(document_id).text))
+        except Exception as exc:  # a document deleted meanwhile, or the service closed: nothing is lost
+            log.debug("stopped learning the stored words: %s", exc)
+
     def close(self) -> None:
+        self._closing.set()
+        if self._warming is not None:
+            self._warming.join()
         if self.owns_embedder and isinstance(self.embedder, BatchingEmbedder):
             self.embedder.close()
         self.store.close()
@@ -175,6 +193,8 @@ class QAService:
             self.vectors.remove(removed)
             self.vectors.add(added, vectors)
             self._save_vectors()
+        # The article's words are embedded now, once, rather than while a reader waits for an answer.
+        self.relatedness.learn(w.lower() for w in question.content_words(prepared.text))
         return PutResult(self.store.get_document(prepared.id), created=not existed)
 
     def _ensure_room(self, prepared: NewDocument) -> None:

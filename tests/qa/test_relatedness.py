@@ -27,3 +27,12 @@ def test_words_are_embedded_once_and_the_memory_is_bounded() -> None:
     assert sorted(counting.seen) == ["a1", "b1", "c1"]
     related.best(["d1"], ["e1"])
     assert len(related._vectors) == 3
+
+
+def test_words_learned_ahead_are_not_embedded_again() -> None:
+    counting = Counting()
+    related = Relatedness(counting)
+    related.learn(["harbour", "ferry", "harbour"])
+    assert sorted(counting.seen) == ["ferry", "harbour"]
+    related.best(["ferry"], ["harbour"])
+    assert sorted(counting.seen) == ["ferry", "harbour"]
