@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import time
@@ -23,6 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from evaluate import is_right  # noqa: E402  (one definition of a right passage)
 
 from index.embedder import FakeEmbedder  # noqa: E402
 from qa import reranking  # noqa: E402
@@ -31,20 +33,11 @@ from qa.service import QAService  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
-_WORD = re.compile(r"\w+")
 Ranker = Callable[[QAService, dict], tuple[list[str], bool]]
 
 
 def correct(text: str, q: dict) -> bool:
-    if "expect" in q:
-        flat = " ".join(text.lower().split())
-        return any(" ".join(e.lower().split()) in flat for e in q["expect"])
-    words = set(_WORD.findall(text.lower()))
-    for gold in q.get("gold", []):
-        g = set(_WORD.findall(gold.lower()))
-        if words and g and len(words & g) / len(words | g) >= 0.5:
-            return True
-    return False
+    return is_right(text, q)
 
 
 def load(path: Path) -> list[dict]:

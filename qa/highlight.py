@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 
 from qa.question import Question, stem
-from qa.reranking import NUM_WORDS, person_span, terms_of
+from qa.reranking import MONTHS, NUM_WORDS, person_span, terms_of
 
-_MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _SCALE = r"(?:\s(?:million|billion|trillion|thousand|hundred)\b|\s?(?:m|bn)\b)?"
 _NUMBER = re.compile(rf"(?:[$£€¥]\s?)?(?:\d(?:[\d,.]*\d)?|\b(?:{NUM_WORDS})\b){_SCALE}"
                      r"(?:\s?(?:%|per\s?cent|percent))?", re.IGNORECASE)
@@ -21,8 +20,8 @@ _UNIT = re.compile(r"\s(?:(?:square|cubic)\s)?(?:seconds?|minutes?|hours?|days?|
                    r"hectares?|litres?|liters?|gallons?|points?|goals?|votes?|seats?|people|times)\b", re.IGNORECASE)
 _MONEY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|cents?|pence)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?:1[0-9]{3}|20[0-9]{2})s?")
-_DATE = re.compile(rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}|"
-                   rf"(?:in\s+)?(?:{_MONTHS})\s+\d{{4}}|(?:last|next|this)\s+(?:week|month|year)|"
+_DATE = re.compile(rf"\b(?:(?:{MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}}|"
+                   rf"(?:in\s+)?(?:{MONTHS})\s+\d{{4}}|(?:last|next|this)\s+(?:week|month|year)|"
                    r"(?:in\s+)?(?:1[0-9]{3}|20[0-9]{2})s?)\b", re.IGNORECASE)
 _SPAN_OF_TIME = re.compile(r"\b(?:since|for|over)\s[^.,;]{0,80}?\b(?:1[0-9]{3}|20[0-9]{2})\b|"
                            rf"(?:\d+|\b(?:{NUM_WORDS})\b)\s(?:seconds?|minutes?|hours?|days?|"

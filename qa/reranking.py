@@ -15,8 +15,8 @@ NUM_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twe
              r"hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|several|half"
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _NUMBER = re.compile(rf"\d|\b({NUM_WORDS})\b", re.IGNORECASE)
-_MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
-_DATE = re.compile(rf"\b({_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|"
+MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
+_DATE = re.compile(rf"\b({MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|"
                    r"today|tomorrow|last (week|month|year)|ago|century|centuries|decade|era|period|"
                    r"\d{1,2}(st|nd|rd|th))\b", re.IGNORECASE)
 _MONEY = re.compile(r"[$£€¥]|\b(dollars?|pounds?|euros?|yen|cents?|usd|gbp)\b", re.IGNORECASE)
