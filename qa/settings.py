@@ -107,3 +107,20 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "qa.sqlite3"
+
+
+def settings_table() -> str:
+    """The README's table of settings, from the fields' own descriptions (`python -m qa.settings`),
+    so that the two cannot drift apart (tests/test_readme.py)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        default = info.get_default(call_default_factory=True)
+        shown = ("unset" if default is None else "empty" if default == [] else
+                 f"`{str(default).lower() if isinstance(default, bool) else default}`")
+        meaning = (info.description or "").replace("|", r"\|")
+        rows.append(f"| `QA_{name.upper()}` | {shown} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_table(), end="")

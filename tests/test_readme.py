@@ -2,16 +2,25 @@
 
 import re
 
-from qa.settings import Settings
+from qa.settings import Settings, settings_table
 from tests.conftest import ROOT
 
 
 def test_settings_table_matches_the_settings_object() -> None:
     text = (ROOT / "README.md").read_text()
     table = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
-    documented = set(re.findall(r"`(QA_[A-Z_]+)`", table))
+    documented = set(re.findall(r"^\| `(QA_[A-Z_]+)`", table, re.M))
     actual = {f"QA_{name.upper()}" for name in Settings.model_fields}
     assert documented == actual
+
+
+def test_the_settings_table_is_the_one_the_settings_describe() -> None:
+    # Regenerate with `python -m qa.settings` after changing a setting or its description.
+    assert settings_table() in (ROOT / "README.md").read_text()
+
+
+def test_the_readme_stays_a_users_entry_point() -> None:
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 170
 
 
 def test_quick_start_shows_how_to_change_the_port_and_allow_an_origin() -> None:
