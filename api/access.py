@@ -96,9 +96,12 @@ def is_read_key(request: Request, settings: Settings) -> bool:
 
 
 def is_widget_request(request: Request, settings: Settings) -> bool:
-    """A public widget key, sent from a page on an allowed origin. The key is public and the
-    Origin header can be forged by a script: this lane only has its own, lower budget."""
-    return request.headers.get("origin") in settings.cors_origins and _matches(bearer(request), settings.widget_keys)
+    """A public widget key, sent from a page on an allowed origin or from the service's own demo
+    page. The key is public and the Origin header can be forged by a script: this lane only has
+    its own, lower budget."""
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    return (origin in settings.cors_origins or origin == own) and _matches(bearer(request), settings.widget_keys)
 
 
 def client_identity(request: Request, settings: Settings) -> str:

@@ -25,7 +25,7 @@ def demo(service: Service, document: str | None = None) -> HTMLResponse:
     """The first article (or `?document=ID`) with the widget on it."""
     docs = service.documents()
     if not docs:
-        return HTMLResponse(_page("No articles yet", "<p>Add one with POST /documents.</p>", ""))
+        return HTMLResponse(_page("No articles yet", "<p>Add one with POST /documents.</p>", "", None))
     doc = service.get(document or docs[0].id)
     # Each sentence carries its offsets so the widget can scroll to the one that answered.
     cursor = 0
@@ -35,11 +35,15 @@ def demo(service: Service, document: str | None = None) -> HTMLResponse:
         parts.append(f'<span data-qa-start="{s.start}">{html.escape(s.text)}</span>')
         cursor = s.end
     parts.append(html.escape(doc.text[cursor:]))
-    return HTMLResponse(_page(doc.title, f"<p>{''.join(parts)}</p>", doc.id))
+    # With read keys required, the demo's widget uses the first public widget key, as a newsroom's page would.
+    keys = service.settings.widget_keys
+    return HTMLResponse(_page(doc.title, f"<p>{''.join(parts)}</p>", doc.id,
+                              keys[0].get_secret_value() if keys else None))
 
 
-def _page(title: str, article: str, document_id: str) -> str:
+def _page(title: str, article: str, document_id: str, key: str | None) -> str:
     t = html.escape(title)
+    key_attribute = f' data-key="{html.escape(key)}"' if key else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
@@ -47,6 +51,6 @@ def _page(title: str, article: str, document_id: str) -> str:
 <style>body{{font:17px/1.6 Georgia,serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
 h1{{font-family:system-ui,sans-serif;line-height:1.2}}</style></head>
 <body><article><h1>{t}</h1>{article}</article>
-<script src="/widget.js" data-document-id="{html.escape(document_id)}"
+<script src="/widget.js" data-document-id="{html.escape(document_id)}"{key_attribute}
         data-title="Ask about this article" defer></script>
 </body></html>"""

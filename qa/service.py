@@ -328,7 +328,8 @@ class QAService:
         candidates = retrieval.gather(self.store, self.vectors, query_vector, resolved,
                                       self.settings.candidate_depth, document_id)
         focus = None
-        if previous is not None and previous.document_id and previous.sentence_index is not None:
+        # A metadata answer ("who wrote this?") has no sentence (-1): it gives no sentence a head start.
+        if previous is not None and previous.document_id and (previous.sentence_index or -1) >= 0:
             focus = (previous.document_id, previous.sentence_index)
         return reranking.rerank(q, candidates, self.weights, idf, focus)
 

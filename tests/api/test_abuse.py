@@ -238,6 +238,14 @@ def test_an_origin_header_is_no_credential_but_a_widget_key_is(make_client: Any)
     assert c.post("/ask", json=ASK, headers={"Authorization": "Bearer secret"}).status_code == 200
 
 
+def test_the_demo_page_works_with_keys_required(make_client: Any) -> None:
+    c = make_client(api_keys="secret", widget_keys="public-widget")
+    assert 'data-key="public-widget"' in c.get("/").text
+    own = {"Origin": "http://testserver", "Authorization": "Bearer public-widget"}  # the demo page's own origin
+    assert c.post("/ask", json=ASK, headers=own).status_code == 200
+    assert c.post("/ask", json=ASK, headers={**own, "Origin": "https://elsewhere.example"}).status_code == 403
+
+
 # --- 12. conversations belong to their client -----------------------------------------------------
 def test_another_client_cannot_continue_a_conversation(make_client: Any) -> None:
     c = make_client(trusted_proxies="testclient")
