@@ -329,8 +329,9 @@ class QAService:
                                       self.settings.candidate_depth, document_id)
         focus = None
         # A metadata answer ("who wrote this?") has no sentence (-1): it gives no sentence a head start.
-        if previous is not None and previous.document_id and (previous.sentence_index or -1) >= 0:
-            focus = (previous.document_id, previous.sentence_index)
+        at = previous.sentence_index if previous is not None else None
+        if previous is not None and previous.document_id and at is not None and at >= 0:
+            focus = (previous.document_id, at)
         return reranking.rerank(q, candidates, self.weights, idf, focus)
 
     def _decide(self, q: question.Question, idf: dict[str, float], ranked: list[retrieval.Candidate],
