@@ -44,9 +44,10 @@ def test_reader_spelling_finds_the_sentence(real: QAService, question: str, read
 
 
 def test_an_answer_carries_its_confidence_and_only_it_a_highlight(real: QAService) -> None:
-    result = real.ask("How much money has Britain pledged?", SEED_ID, top_k=3)
+    # A question well clear of the threshold (about 0.9): one near it may go either way.
+    result = real.ask("What did the mayor of Calais say?", SEED_ID, top_k=3)
     assert result.answer is not None and result.answer.confidence is not None
     assert result.answer.confidence >= real.judge.threshold
     start, end = result.answer.highlight or (0, 0)
-    assert "12 million" in result.answer.text[start:end]
+    assert result.answer.text[start:end].startswith('"because it')
     assert all(p.highlight is None for p in result.passages[1:])
