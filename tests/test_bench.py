@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
+from typing import Any
 
-import uvicorn
-
-from api.app import create_app
 from index.embedder import FakeEmbedder
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import NEUTRAL, ROOT, SEEDS
+from tests.helpers import serving
 
 
 def _tiny(tmp: Path) -> tuple[Path, Path]:
@@ -56,29 +53,28 @@ def test_load_and_throughput_benches_run_against_a_live_server(tmp_path: Path) -
     settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL,
                         admin_key="bench-key")
     service = QAService.open(settings, FakeEmbedder())
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, service), port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        out = _run("bench/load.py", "--url", f"http://127.0.0.1:{port}", "--clients", "4", "--seconds", "2",
-                   "--max-requests", "40", "--questions", str(questions))
-        corpus, _ = _tiny(tmp_path)
-        throughput = _run("bench/throughput.py", "--url", f"http://127.0.0.1:{port}", "--clients", "4",
-                          "--seconds", "1", "--max-requests", "20", "--questions", str(questions), "--corpus",
-                          str(corpus), "--limit", "12", "--data-dir", str(tmp_path / "plain"), "--fake")
-        assert "plain pipeline" in throughput and "over plain" in throughput
-        evaluated = json.loads(_run("bench/evaluate.py", "--url", f"http://127.0.0.1:{port}", "--corpus",
-                                    str(corpus), "--admin-key", "bench-key", "--questions", str(questions)))
+        with serving(settings, service) as url:
+            out, throughput, evaluated = _drive(url, tmp_path, questions)
     finally:
-        server.should_exit = True
-        thread.join(10)
         service.close()
+    assert "plain pipeline" in throughput and "over plain" in throughput
     assert evaluated["questions"] == 12 and evaluated["p_at_1"] == 1.0 and evaluated["errors"] == 0
     figures = json.loads(out)
     assert figures["errors"] == 0 and figures["requests"] > 0 and figures["p50_ms"] > 0
+
+
+def _drive(url: str, tmp_path: Path, questions: Path) -> tuple[str, str, dict[str, Any]]:
+    """The three HTTP benches against one live server: load, throughput and the evaluation harness."""
+    corpus, _ = _tiny(tmp_path)
+    out = _run("bench/load.py", "--url", url, "--clients", "4", "--seconds", "2", "--max-requests", "40",
+               "--questions", str(questions))
+    throughput = _run("bench/throughput.py", "--url", url, "--clients", "4", "--seconds", "1", "--max-requests", "20",
+                      "--questions", str(questions), "--corpus", str(corpus), "--limit", "12",
+                      "--data-dir", str(tmp_path / "plain"), "--fake")
+    evaluated = json.loads(_run("bench/evaluate.py", "--url", url, "--corpus", str(corpus), "--admin-key",
+                                "bench-key", "--questions", str(questions)))
+    return out, throughput, evaluated
 
 
 def test_abuse_bench_replays_the_attacks(tmp_path: Path) -> None:

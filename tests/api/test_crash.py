@@ -4,61 +4,32 @@ backends: SQLite + FAISS files, and PostgreSQL (where the API process dies, not 
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import NEUTRAL, ROOT
+from tests.conftest import NEUTRAL
+from tests.helpers import call, free_port, start_serve
 
 KILLS = 50
 KEY = "crash-key"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _call(url: str, method: str = "GET", body: dict[str, object] | None = None) -> tuple[int, object]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {KEY}"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, None
+    return call(url, method, body, key=KEY, timeout=10)
 
 
 def _start(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "QA_DATA_DIR": str(data_dir), "QA_EMBEDDER": "fake",
-           "QA_ANSWERABILITY_MODEL": str(NEUTRAL), "QA_ADMIN_KEY": KEY,
-           "QA_PORT": str(port), "QA_SEEDS_DIR": str(data_dir / "no-seeds")}
+    env = {"QA_DATA_DIR": str(data_dir), "QA_EMBEDDER": "fake", "QA_ANSWERABILITY_MODEL": str(NEUTRAL),
+           "QA_ADMIN_KEY": KEY, "QA_PORT": str(port), "QA_SEEDS_DIR": str(data_dir / "no-seeds")}
     if database_url:
         env["QA_DATABASE_URL"] = database_url
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if _call(f"http://127.0.0.1:{port}/readyz")[0] == 200:
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise AssertionError("server did not start")
+    return start_serve(env, f"http://127.0.0.1:{port}")
 
 
 def _verify(base: str, acknowledged: dict[str, str]) -> None:
@@ -84,7 +55,7 @@ def test_acknowledged_writes_survive_kill_minus_nine(tmp_path: Path, backend: st
     database_url = request.getfixturevalue("postgres_url") if backend == "postgres" else None
     rng = random.Random(1234)
     acknowledged: dict[str, str] = {}
-    port = _port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     counter = 0
 

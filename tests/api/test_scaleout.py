@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,19 +10,11 @@ import pytest
 
 from tests.api.test_server import Server
 from tests.conftest import NEUTRAL
-
-KEY = {"Authorization": "Bearer readme-key"}
+from tests.helpers import call
 
 
 def _call(url: str, method: str = "GET", body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/json", **KEY})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    return call(url, method, body, key="readme-key")
 
 
 @pytest.fixture

@@ -7,10 +7,8 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,24 +16,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers import free_port, start_serve
 
 pytestmark = pytest.mark.model
 EVALUATE = ROOT / "bench" / "evaluate.py"
 SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
+    """`qa serve` in a subprocess on a data folder of its own; stopped and started again at will."""
+
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.port = _free_port()
-        self.env = {**os.environ, "QA_DATA_DIR": str(data_dir), "QA_ADMIN_KEY": "readme-key",
-                    "QA_PORT": str(self.port)}
+        self.port = free_port()
+        self.env = {"QA_DATA_DIR": str(data_dir), "QA_ADMIN_KEY": "readme-key", "QA_PORT": str(self.port)}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir.parent / f"{data_dir.name}-server.log"
 
@@ -43,19 +37,8 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> float:
-        t0 = time.monotonic()
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=self.env,
-                                         stdout=out, stderr=subprocess.STDOUT)
-        while time.monotonic() - t0 < 180:
-            try:
-                with urllib.request.urlopen(self.url + "/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        return time.monotonic() - t0
-            except OSError:
-                time.sleep(0.3)
-        raise AssertionError("server did not become ready")
+    def start(self) -> None:
+        self.proc = start_serve(self.env, self.url, self.log)
 
     def stop(self) -> None:
         if self.proc:
@@ -85,7 +68,8 @@ def test_readme_curl_examples_work(server: Server) -> None:
     outputs = []
     for cmd in commands:
         cmd = cmd.replace("http://127.0.0.1:8000", server.url)
-        out = subprocess.run(cmd, shell=True, env=server.env, capture_output=True, text=True, timeout=60)
+        out = subprocess.run(cmd, shell=True, env={**os.environ, **server.env}, capture_output=True, text=True,
+                             timeout=60)
         assert out.returncode == 0, out.stderr
         outputs.append(json.loads(out.stdout))
     assert "we will not be sending police to Calais" in outputs[0]["answer"]["text"]

@@ -1,5 +1,6 @@
-"""What only the PostgreSQL backend does: vector search in the database, neighbours by position
-when several writers interleave ids, one snapshot per answer, reconnecting, refusing a mismatch."""
+"""The PostgreSQL store: the storage contract (tests/index/contract.py), then what only it does:
+vector search in the database, neighbours by position when several writers interleave ids, one
+snapshot per answer, reconnecting, refusing a mismatch."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import pytest
 
 from index.errors import StoreError, StoreUnavailable
 from index.postgres import PostgresStore, PostgresVectors, read_meta
+from index.storage import Storage
 from index.store import NewDocument, NewSentence
+from tests.index.contract import DIM as CONTRACT_DIM
+from tests.index.contract import Opener, StorageContract
 
 DIM = 8
 
@@ -25,6 +29,21 @@ def _doc(doc_id: str, texts: list[str], seed: int = 0) -> tuple[NewDocument, np.
     vectors = np.random.default_rng(seed).normal(size=(len(texts), DIM)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return NewDocument(id=doc_id, title=doc_id, text=" ".join(texts), checksum=doc_id, sentences=spans), vectors
+
+
+class TestPostgresStore(StorageContract):
+    @pytest.fixture
+    def open_store(self, postgres_url: str) -> Iterator[Opener]:
+        """Opens (or re-opens) a store on the test's own database; all are closed afterwards."""
+        opened: list[Storage] = []
+
+        def _open() -> Storage:
+            opened.append(PostgresStore(postgres_url, CONTRACT_DIM))
+            return opened[-1]
+
+        yield _open
+        for store in opened:
+            store.close()
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ against slow connections and forged proxy headers."""
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,35 +16,19 @@ import pytest
 
 from qa import server
 from qa.settings import Settings
-from tests.conftest import NEUTRAL, ROOT, SEEDS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import NEUTRAL, SEEDS
+from tests.helpers import free_port, start_serve
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "QA_DATA_DIR": str(tmp_path_factory.mktemp("served")), "QA_SEEDS_DIR": str(SEEDS),
-           "QA_EMBEDDER": "fake",
+    port = free_port()
+    env = {"QA_DATA_DIR": str(tmp_path_factory.mktemp("served")), "QA_SEEDS_DIR": str(SEEDS), "QA_EMBEDDER": "fake",
            "QA_ANSWERABILITY_MODEL": str(NEUTRAL), "QA_PORT": str(port), "QA_RATE_LIMIT": "2/minute",
            "QA_HEADER_TIMEOUT_SECONDS": "1", "QA_ADMIN_KEY": "server-test"}
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    proc = start_serve(env, f"http://127.0.0.1:{port}")
     try:
-        for _ in range(600):  # until ready, or the process gave up
-            try:
-                with urllib.request.urlopen(url + "/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                assert proc.poll() is None, "qa serve exited"
-                time.sleep(0.1)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=30)

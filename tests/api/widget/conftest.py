@@ -4,24 +4,21 @@ driven by Playwright, pages at a desktop and a phone size, and small helpers."""
 from __future__ import annotations
 
 import os
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
-from api.app import create_app
 from index.embedder import FakeEmbedder
 from qa.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import NEUTRAL, ROOT, SEEDS
+from tests.helpers import free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -29,19 +26,6 @@ PAYLOAD = 'Evil text <img src=x onerror="window.__pwned=1"> and <a href="javascr
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
 BRIDGE = ROOT / "tests" / "data" / "bridge_reopens.txt"
 BRIDGE_URL = "https://news.example/bridge-reopens"
-
-
-def start_server(settings: Settings, service: QAService) -> tuple[uvicorn.Server, threading.Thread, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +36,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     service.put(DocumentInput(id="xss", title="Payload <script>window.__pwned=3</script>",
                               text=f"The harbour reopened on Monday.\n\n{PAYLOAD}"))
     service.put(DocumentInput(id="bridge", text=BRIDGE.read_text(), url=BRIDGE_URL))
-    server, thread, url = start_server(settings, service)
-    yield url
-    server.should_exit = True
-    thread.join(10)
+    with serving(settings, service) as url:
+        yield url
     service.close()
 
 
@@ -133,7 +115,7 @@ def other_origin(html: str) -> Iterator[str]:
         def log_message(self, *args: object) -> None:  # quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Page)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
