@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test check lint bench clean
 
 install: $(STAMP)
 
@@ -18,15 +18,20 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/qa serve
 
+# The whole suite: the real model, the browser, PostgreSQL and the slow scenarios included.
 test: install
 	$(BIN)/pytest -q
+
+# Before a commit: lint, then the fast tests (fake embedder, no browser, no PostgreSQL, no subprocess servers).
+check: lint
+	$(BIN)/pytest -q -m "not model and not browser and not postgres and not slow"
 
 lint: install
 	$(BIN)/ruff check qa index api tests bench
 	$(BIN)/mypy
 
 bench: install
-	$(BIN)/python bench/quality.py
+	$(BIN)/python -m bench.quality
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Ablation of the answerability model's features, from the examples `qa train` saved:
 
     qa train --out /tmp/m.json --examples /tmp/examples.npz
-    python bench/ablation.py /tmp/examples.npz
+    python -m bench.ablation /tmp/examples.npz
 
 For the whole model and with each group of features left out, fitted again with the same recipe
 and judged out of fold (folds by article): ROC AUC, the share of shown answers that are right when
@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from qa import training  # noqa: E402
+from qa import training
 
 GROUPS = {
     "rankers (score, margin, dense, lexical, agreement, rank)": ["score", "margin", "dense", "dense_margin",

@@ -1,8 +1,8 @@
 """Replays issue 14's attacks 1-4 against `qa serve` on this machine and prints, per attack, the
 server's RSS and CPU time, the data folder's growth, and the status counts.
 
-    python bench/abuse.py                      # starts its own servers on 127.0.0.1:8140-8141
-    python bench/abuse.py --seconds 60 --feedback-seconds 20
+    python -m bench.abuse                      # starts its own servers on 127.0.0.1:8140-8141
+    python -m bench.abuse --seconds 60 --feedback-seconds 20
 
 1. memory from chat history: 20 user messages of 500 kB each, a fresh random bearer token each time
    (as filed), then the largest history the server accepts (200 messages of 2,000 characters).
@@ -37,7 +37,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench._common import ROOT
+
 ADMIN = "abuse-admin"
 TICK = os.sysconf("SC_CLK_TCK")
 WORDS = ("migrants police border camp ferry lorry trucks port officials minister funding fence security "

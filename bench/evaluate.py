@@ -1,7 +1,7 @@
 """Measure a running service's answers over HTTP on a question set (standard library only).
 
-    python bench/evaluate.py --questions tests/data/seed_questions.jsonl
-    python bench/evaluate.py --url http://127.0.0.1:8000 --corpus my_articles.jsonl \\
+    python -m bench.evaluate --questions tests/data/seed_questions.jsonl
+    python -m bench.evaluate --url http://127.0.0.1:8000 --corpus my_articles.jsonl \\
         --admin-key "$QA_ADMIN_KEY" --questions my_questions.jsonl --show-misses 5
 
 Corpus (JSONL, optional): one document per line, the body of `POST /documents`

@@ -1,7 +1,7 @@
 """Main-content extractors compared on the saved news pages under tests/data/pages/.
 
     pip install -e '.[compare]'     # readability-lxml and justext, for the comparison only
-    python bench/extractors.py
+    python -m bench.extractors
 
 For every page and extractor: how many of the article's sentences were kept (of all), and how
 many clutter lines (navigation, share buttons, captions, comments, paywall prompts...) came
@@ -14,12 +14,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from qa.cleaning import clean_document  # noqa: E402
+from bench._common import ROOT
+from qa.cleaning import clean_document
 
 PAGES = ROOT / "tests" / "data" / "pages"
 Extractor = Callable[[str], str]

@@ -2,8 +2,8 @@
 quantised then), timed to the first 200 from /readyz, with the server's memory (RSS) once ready
 and what it printed on the way.
 
-    python bench/first_start.py                      # port 8000, a new temporary data folder
-    python bench/first_start.py --port 8150 --restart   # also a second start on the same folder
+    python -m bench.first_start                      # port 8000, a new temporary data folder
+    python -m bench.first_start --port 8150 --restart   # also a second start on the same folder
 
 Linux only (RSS from /proc). Prints one JSON line per start.
 """
@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench._common import ROOT
 
 
 def rss_mb(pid: int) -> float:

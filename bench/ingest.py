@@ -2,8 +2,8 @@
 sentences encoded in one call, FAISS add) next to the service's `put` (cleaning, segmentation,
 embedding, one SQLite transaction, crash-safe index save) on each encoder backend.
 
-    python bench/ingest.py                          # squad_dev corpus: 24 articles, ~5,000 sentences
-    python bench/ingest.py --backends onnx onnx-int8
+    python -m bench.ingest                          # squad_dev corpus: 24 articles, ~5,000 sentences
+    python -m bench.ingest --backends onnx onnx-int8
 
 Prints sentences per second for each and its ratio to the plain pipeline.
 """
@@ -19,14 +19,12 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality import SHARED, load  # noqa: E402
-
-from index.embedder import load_embedder  # noqa: E402
-from qa.ingestion import DocumentInput, prepare  # noqa: E402
-from qa.segmentation import Segmenter  # noqa: E402
-from qa.service import QAService  # noqa: E402
-from qa.settings import Settings  # noqa: E402
+from bench._common import SHARED, load
+from index.embedder import load_embedder
+from qa.ingestion import DocumentInput, prepare
+from qa.segmentation import Segmenter
+from qa.service import QAService
+from qa.settings import Settings
 
 
 def plain(articles: list[DocumentInput], model: str, fake: bool) -> tuple[int, float]:
@@ -46,7 +44,7 @@ def plain(articles: list[DocumentInput], model: str, fake: bool) -> tuple[int, f
 
 
 def service(articles: list[DocumentInput], backend: str, model: str, data_dir: Path) -> tuple[int, float]:
-    settings = Settings(data_dir=data_dir, seeds_dir=data_dir / "no-seeds", embedder=backend,  # type: ignore[arg-type]
+    settings = Settings(data_dir=data_dir, seeds_dir=data_dir / "no-seeds", embedder=backend,
                         model=model, answer_cache_size=0)
     svc = QAService.open(settings)
     svc.embedder.encode(["warm up"])

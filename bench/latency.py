@@ -2,9 +2,9 @@
 question + FAISS search) next to the whole service (`QAService.ask`: retrieval, reranking,
 abstention) on each encoder backend, over the same index and distinct questions.
 
-    python bench/latency.py                 # squad_dev corpus, 300 questions
-    python bench/latency.py --url http://127.0.0.1:8000   # also /ask over HTTP on a running server
-    python bench/latency.py --url http://127.0.0.1:8000 --url http://127.0.0.1:8001   # two servers
+    python -m bench.latency                 # squad_dev corpus, 300 questions
+    python -m bench.latency --url http://127.0.0.1:8000   # also /ask over HTTP on a running server
+    python -m bench.latency --url http://127.0.0.1:8000 --url http://127.0.0.1:8001   # two servers
 
 The variants take turns, ten questions at a time in rotating order, so a slow spell of this
 shared machine slows all of them alike and the ratios hold. Over HTTP each question
@@ -25,11 +25,10 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality import SHARED, load, open_service  # noqa: E402
-
-from index.batching import BatchingEmbedder  # noqa: E402
-from index.embedder import Embedder, load_embedder  # noqa: E402
+from bench._common import SHARED, load
+from bench.quality import open_service
+from index.batching import BatchingEmbedder
+from index.embedder import Embedder, load_embedder
 
 
 def interleaved(variants: list[tuple[str, Callable[[str], object]]], questions: list[str],

@@ -1,7 +1,7 @@
 """Load test: N concurrent clients asking distinct questions of a running server for a bounded
 time, printing answers per second, latency percentiles and errors (429s counted apart).
 
-    python bench/load.py --url http://127.0.0.1:8000 --clients 32 --seconds 60
+    python -m bench.load --url http://127.0.0.1:8000 --clients 32 --seconds 60
 
 Only for servers on this machine (loopback); it stops by itself after --seconds or --max-requests.
 """
@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
+from bench._common import SHARED
 
 
 async def client(http: httpx.AsyncClient, questions: list[str], offset: int, deadline: float,
@@ -55,7 +55,10 @@ async def run(args: argparse.Namespace) -> int:
     ok = sorted(ms for ms, status in results if status == 200)
     limited = sum(status == 429 for _, status in results)
     errors = len(results) - len(ok) - limited
-    pct = lambda p: ok[min(len(ok) - 1, int(p * len(ok)))] if ok else float("nan")  # noqa: E731
+
+    def pct(p: float) -> float:
+        return ok[min(len(ok) - 1, int(p * len(ok)))] if ok else float("nan")
+
     report = {"clients": args.clients, "seconds": round(elapsed, 1), "requests": len(results),
               "answers_per_s": round(len(ok) / elapsed, 1), "p50_ms": round(pct(0.5), 1),
               "p95_ms": round(pct(0.95), 1), "p99_ms": round(pct(0.99), 1),

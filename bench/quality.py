@@ -1,9 +1,9 @@
 """Answer quality, in one run: plain dense, plain BM25, RRF fusion and the full pipeline (with
 ablations) on the same corpus and questions, in process, with the real model by default.
 
-    python bench/quality.py                       # squad_dev first 500 + seed + unanswerable sets
-    python bench/quality.py --limit 100 --fake    # quick look with the fake embedder
-    python bench/quality.py --skip 500 --no-ablation   # held-out squad_dev questions 501-1000
+    python -m bench.quality                       # squad_dev first 500 + seed + unanswerable sets
+    python -m bench.quality --limit 100 --fake    # quick look with the fake embedder
+    python -m bench.quality --skip 500 --no-ablation   # held-out squad_dev questions 501-1000
 
 Correctness follows ../shared/tools/qa_eval.py: an "expect" substring, or Jaccard >= 0.5 with a
 "gold" sentence. Prints one table; use it to see what each component adds.
@@ -12,36 +12,28 @@ Correctness follows ../shared/tools/qa_eval.py: an "expect" substring, or Jaccar
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench._common import ROOT, SHARED, load
+from bench.evaluate import is_right  # one definition of a right passage
+from index.embedder import FakeEmbedder
+from qa import reranking
+from qa.ingestion import DocumentInput
+from qa.service import QAService
+from qa.settings import Settings
 
-from evaluate import is_right  # noqa: E402  (one definition of a right passage)
-
-from index.embedder import FakeEmbedder  # noqa: E402
-from qa import reranking  # noqa: E402
-from qa.ingestion import DocumentInput  # noqa: E402
-from qa.service import QAService  # noqa: E402
-from qa.settings import Settings  # noqa: E402
-
-SHARED = ROOT.parent / "shared" / "eval"
-Ranker = Callable[[QAService, dict], tuple[list[str], bool]]
+Row = dict[str, Any]  # one question as the evaluation sets write it
+Ranker = Callable[[QAService, Row], tuple[list[str], bool]]
 
 
-def correct(text: str, q: dict) -> bool:
+def correct(text: str, q: Row) -> bool:
     return is_right(text, q)
-
-
-def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def texts(service: QAService, ids: list[int]) -> list[str]:
@@ -49,17 +41,17 @@ def texts(service: QAService, ids: list[int]) -> list[str]:
     return [found[i].text for i in ids if i in found]
 
 
-def dense(service: QAService, q: dict) -> tuple[list[str], bool]:
+def dense(service: QAService, q: Row) -> tuple[list[str], bool]:
     vec = service.embedder.encode([q["question"]])[0]
     only = service.store.sentence_ids(q["document_id"]) if q.get("document_id") else None
     return texts(service, [i for i, _ in service.vectors.search(vec, 10, only)]), True
 
 
-def bm25(service: QAService, q: dict) -> tuple[list[str], bool]:
+def bm25(service: QAService, q: Row) -> tuple[list[str], bool]:
     return texts(service, [i for i, _ in service.store.lexical_search(q["question"], 10, q.get("document_id"))]), True
 
 
-def fused(service: QAService, q: dict) -> tuple[list[str], bool]:
+def fused(service: QAService, q: Row) -> tuple[list[str], bool]:
     from qa import retrieval
 
     vec = service.embedder.encode([q["question"]])[0]
@@ -68,12 +60,12 @@ def fused(service: QAService, q: dict) -> tuple[list[str], bool]:
     return [c.sentence.text for c in cands[:10]], True
 
 
-def full(service: QAService, q: dict) -> tuple[list[str], bool]:
+def full(service: QAService, q: Row) -> tuple[list[str], bool]:
     result = service.ask(q["question"], q.get("document_id"), 10)
     return [p.text for p in result.passages], result.answer is not None
 
 
-def evaluate(service: QAService, ranker: Ranker, answerable: list[dict], unanswerable: list[dict]) -> dict:
+def evaluate(service: QAService, ranker: Ranker, answerable: list[Row], unanswerable: list[Row]) -> dict[str, float]:
     ranks, answered, latencies = [], 0, []
     for q in answerable:
         t0 = time.perf_counter()

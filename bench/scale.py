@@ -1,8 +1,8 @@
 """Vector search at scale, in one run: exact (flat) FAISS next to the service's index, which turns
 approximate (IVF) above `QA_ANN_THRESHOLD` vectors, on synthetic sentence vectors.
 
-    python bench/scale.py                       # 1,000,000 vectors, 384 dimensions
-    python bench/scale.py --n 200000 --nprobe 16 32 64 128
+    python -m bench.scale                       # 1,000,000 vectors, 384 dimensions
+    python -m bench.scale --n 200000 --nprobe 16 32 64 128
 
 `--data clustered` (default) stands in for real sentence embeddings, which cluster by topic: groups
 of 200 vectors around random centres. `--data random` is the worst case for an inverted file: random
@@ -18,14 +18,12 @@ import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import faiss
 import numpy as np
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from index.vectors import Approximation, VectorIndex  # noqa: E402
+from index.vectors import Approximation, VectorIndex
 
 BATCH = 50_000  # vectors per add, as a rebuild from the store feeds them
 
@@ -101,6 +99,7 @@ def main() -> int:
     print(f"service index ({kind}): build {secs:6.1f} s, +{mem:6.0f} MB (threshold {args.threshold:,})")
     ivf = faiss.try_extract_index_ivf(approx._index)  # noqa: SLF001  # a benchmark may look inside
     for nprobe in args.nprobe if ivf is not None else []:
+        assert ivf is not None
         ivf.nprobe = nprobe
         found, ms = timed_search(approx, queries, 10)
         print(f"  nprobe {nprobe:4d} of {ivf.nlist}: search p50 {statistics.median(ms):6.2f} ms, "

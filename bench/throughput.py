@@ -2,7 +2,7 @@
 + FAISS search, one question after another, in process) next to a running service under N
 concurrent clients over HTTP (distinct questions, each client on its own connection).
 
-    python bench/throughput.py --url http://127.0.0.1:8000 --clients 32 --seconds 30
+    python -m bench.throughput --url http://127.0.0.1:8000 --clients 32 --seconds 30
 
 Prints both rates, the service's latency percentiles and errors, and the ratio of the rates.
 Start the server with QA_ANSWER_CACHE_SIZE=0 to measure work rather than cache hits.
@@ -17,10 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import add_arguments  # noqa: E402
-from load import run as load_run  # noqa: E402
-from quality import SHARED, load, open_service  # noqa: E402
+from bench._common import SHARED, load
+from bench.load import add_arguments
+from bench.load import run as load_run
+from bench.quality import open_service
 
 
 def plain_rate(args: argparse.Namespace, questions: list[str]) -> float:

@@ -3,9 +3,9 @@ how many questions are answered, how many shown answers are right, how many unan
 questions are abstained on, and a risk-coverage table (share answered vs share of answers right
 at several confidence thresholds).
 
-    python bench/trust.py                                   # squad_dev store + seed article sets
-    python bench/trust.py --sets reader seed                # only the seed-article sets (fast)
-    python bench/trust.py --model /tmp/answerability.json   # a model from `qa train`
+    python -m bench.trust                                   # squad_dev store + seed article sets
+    python -m bench.trust --sets reader seed                # only the seed-article sets (fast)
+    python -m bench.trust --model /tmp/answerability.json   # a model from `qa train`
 
 Sets: squad (squad_dev questions over all its articles, with the seed article and
 bench/data/unanswerable.jsonl), seed (the seed questions), reader (bench/data/reader_questions.jsonl,
@@ -18,22 +18,21 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality import SHARED, correct, load  # noqa: E402
-
-from index.embedder import FakeEmbedder  # noqa: E402
-from qa.ingestion import DocumentInput  # noqa: E402
-from qa.service import QAService  # noqa: E402
-from qa.settings import Settings  # noqa: E402
+from bench._common import ROOT, SHARED, load
+from bench.quality import correct
+from index.embedder import FakeEmbedder
+from qa.ingestion import DocumentInput
+from qa.service import QAService
+from qa.settings import Settings
 
 SEED_ID = "000_faad21c899ddfd9f"
 THRESHOLDS = [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
 Row = tuple[float, bool, bool, bool]  # confidence, first passage right, answered, answerable
 
 
-def ask_all(service: QAService, questions: list[dict], document_id: str | None) -> list[Row]:
+def ask_all(service: QAService, questions: list[dict[str, Any]], document_id: str | None) -> list[Row]:
     rows: list[Row] = []
     for q in questions:
         turns, conversation = q.get("turns", [q]), None

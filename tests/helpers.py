@@ -15,9 +15,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
 import uvicorn
 
 from api.app import create_app
@@ -127,7 +126,17 @@ def start_serve(env: dict[str, str], url: str, log: Path | None = None) -> subpr
     return proc
 
 
-def is_error(r: httpx.Response, status: int, code: str) -> None:
+class Response(Protocol):
+    """What `is_error` reads of a response (TestClient's and httpx's alike)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    def json(self) -> Any: ...
+
+
+def is_error(r: Response, status: int, code: str) -> None:
     """The API's one error shape: a code and a message, no traceback."""
     assert r.status_code == status, r.text
     body = r.json()

@@ -8,11 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from index.embedder import FakeEmbedder
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import NEUTRAL, ROOT, SEEDS
 from tests.helpers import serving
+
+pytestmark = pytest.mark.slow  # each bench runs in a subprocess
 
 
 def _tiny(tmp: Path) -> tuple[Path, Path]:
@@ -33,17 +37,17 @@ def _run(*args: str) -> str:
 def test_quality_and_latency_benches_run(tmp_path: Path) -> None:
     corpus, questions = _tiny(tmp_path)
     common = ["--corpus", str(corpus), "--questions", str(questions), "--data-dir", str(tmp_path / "d"), "--fake"]
-    quality = _run("bench/quality.py", *common, "--limit", "12", "--unanswerable", str(questions))
+    quality = _run("-m", "bench.quality", *common, "--limit", "12", "--unanswerable", str(questions))
     assert "full pipeline" in quality and "without dense" in quality
-    assert "bare model call" in _run("bench/latency.py", *common, "--limit", "5")
-    trust = _run("bench/trust.py", *common, "--sets", "squad", "--unanswerable", str(questions))
+    assert "bare model call" in _run("-m", "bench.latency", *common, "--limit", "5")
+    trust = _run("-m", "bench.trust", *common, "--sets", "squad", "--unanswerable", str(questions))
     assert "right-of-shown" in trust and "P@1" in trust
-    ingest = _run("bench/ingest.py", "--corpus", str(corpus), "--fake")
+    ingest = _run("-m", "bench.ingest", "--corpus", str(corpus), "--fake")
     assert "plain" in ingest and "service put, fake" in ingest
 
 
 def test_scale_bench_runs_small() -> None:
-    out = _run("bench/scale.py", "--n", "3000", "--dim", "16", "--queries", "20", "--threshold", "1000",
+    out = _run("-m", "bench.scale", "--n", "3000", "--dim", "16", "--queries", "20", "--threshold", "1000",
                "--nprobe", "4", "8")
     assert "exact (flat)" in out and "nprobe    8" in out and "recall@10" in out
 
@@ -67,18 +71,19 @@ def test_load_and_throughput_benches_run_against_a_live_server(tmp_path: Path) -
 def _drive(url: str, tmp_path: Path, questions: Path) -> tuple[str, str, dict[str, Any]]:
     """The three HTTP benches against one live server: load, throughput and the evaluation harness."""
     corpus, _ = _tiny(tmp_path)
-    out = _run("bench/load.py", "--url", url, "--clients", "4", "--seconds", "2", "--max-requests", "40",
+    out = _run("-m", "bench.load", "--url", url, "--clients", "4", "--seconds", "2", "--max-requests", "40",
                "--questions", str(questions))
-    throughput = _run("bench/throughput.py", "--url", url, "--clients", "4", "--seconds", "1", "--max-requests", "20",
+    throughput = _run("-m", "bench.throughput", "--url", url, "--clients", "4", "--seconds", "1",
+                      "--max-requests", "20",
                       "--questions", str(questions), "--corpus", str(corpus), "--limit", "12",
                       "--data-dir", str(tmp_path / "plain"), "--fake")
-    evaluated = json.loads(_run("bench/evaluate.py", "--url", url, "--corpus", str(corpus), "--admin-key",
+    evaluated = json.loads(_run("-m", "bench.evaluate", "--url", url, "--corpus", str(corpus), "--admin-key",
                                 "bench-key", "--questions", str(questions)))
     return out, throughput, evaluated
 
 
 def test_abuse_bench_replays_the_attacks(tmp_path: Path) -> None:
-    out = _run("bench/abuse.py", "--seconds", "1", "--feedback-seconds", "1", "--probes", "3", "--embedder", "fake",
+    out = _run("-m", "bench.abuse", "--seconds", "1", "--feedback-seconds", "1", "--probes", "3", "--embedder", "fake",
                "--data-dir", str(tmp_path / "d"), "--port", "0")
     rows = [json.loads(line) for line in out.splitlines()]
     attacks = {r["attack"]: r for r in rows if "attack" in r}

@@ -83,6 +83,7 @@ def test_a_batch_counts_each_question(settings: Settings, service: QAService) ->
         assert c.post("/ask", json=ASK).status_code == 429
 
 
+@pytest.mark.slow  # two interpreters
 def test_key_identity_is_the_same_in_every_process() -> None:
     # hash() is salted per process: workers would disagree on who is who.
     code = "from api.access import fingerprint; print(fingerprint('k1'))"

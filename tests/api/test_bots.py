@@ -2,6 +2,7 @@
 batches and feedback."""
 
 import json
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,7 +30,7 @@ def test_official_client_gets_answer_with_citation(openai_client: OpenAI) -> Non
 
 def test_streaming_ends_with_done_and_rebuilds_the_reply(client: TestClient, openai_client: OpenAI) -> None:
     messages = [{"role": "user", "content": "what did Brokenshire say?"}]
-    pieces = [c.choices[0].delta.content or "" for c in openai_client.chat.completions.create(
+    pieces = [c.choices[0].delta.content or "" for c in openai_client.chat.completions.create(  # type: ignore[union-attr]
         model="anything", messages=messages, stream=True)]  # type: ignore[arg-type]
     whole = openai_client.chat.completions.create(model="anything", messages=messages)  # type: ignore[arg-type]
     assert "".join(pieces) == whole.choices[0].message.content
@@ -54,8 +55,9 @@ def test_abstention_reply_and_bad_chat_requests(client: TestClient) -> None:
     r = client.post("/v1/chat/completions", json={"model": SEED_ID, "messages": [
         {"role": "user", "content": "What is the population of Paris?"}]}).json()
     assert r["answer"] is None and "couldn't find" in r["choices"][0]["message"]["content"]
-    for body in ({"messages": []}, {"messages": [{"role": "assistant", "content": "hi"}]},
-                 {"messages": [{"role": "wizard", "content": "hi"}]}, {}):
+    bodies: list[dict[str, Any]] = [{"messages": []}, {"messages": [{"role": "assistant", "content": "hi"}]},
+                                    {"messages": [{"role": "wizard", "content": "hi"}]}, {}]
+    for body in bodies:
         resp = client.post("/v1/chat/completions", json=body)
         assert resp.status_code == 422 and "error" in resp.json()
 

@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import NEUTRAL
 from tests.helpers import call, free_port, start_serve
 
+pytestmark = pytest.mark.slow
+
 KILLS = 50
 KEY = "crash-key"
 

@@ -42,6 +42,7 @@ def test_html_document_is_cleaned(client: TestClient, admin: dict[str, str]) -> 
     assert client.get("/documents/h").json()["text"] == "Safe text."
 
 
+@pytest.mark.slow
 def test_large_document_is_accepted(client: TestClient, admin: dict[str, str]) -> None:
     paragraph = "The harbour board met on Tuesday and approved a plan worth 4.5 million. " * 20
     text = "\n\n".join(f"Item {i}. {paragraph}" for i in range(700))  # distinct: repeats are dropped

@@ -19,7 +19,6 @@ from tests.conftest import ROOT
 from tests.helpers import free_port, start_serve
 
 pytestmark = pytest.mark.model
-EVALUATE = ROOT / "bench" / "evaluate.py"
 SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 
 
@@ -78,8 +77,8 @@ def test_readme_curl_examples_work(server: Server) -> None:
 
 
 def test_evaluation_harness_on_seed_questions(server: Server) -> None:
-    out = subprocess.run([sys.executable, str(EVALUATE), "--url", server.url, "--questions", str(SEED_QUESTIONS)],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-m", "bench.evaluate", "--url", server.url, "--questions",
+                          str(SEED_QUESTIONS)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     metrics = json.loads(out.stdout.strip().splitlines()[-1])
     assert metrics["p_at_1"] >= 0.9 and metrics["abstain_accuracy"] == 1.0 and metrics["followup_accuracy"] == 1.0

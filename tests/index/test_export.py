@@ -11,6 +11,7 @@ from index.export import temporary
 from index.onnx_encoder import export_targets, exported
 
 
+@pytest.mark.slow  # a real export attempt in a child process
 def test_a_failed_export_removes_its_temporary_files_and_says_why(tmp_path: Path) -> None:
     folder = tmp_path / "model"
     folder.mkdir()

@@ -9,7 +9,8 @@ from index.vectors import INDEX_FILE, MANIFEST_FILE, Approximation, VectorIndex
 
 def _unit(rows: int, dim: int = 8, seed: int = 0) -> np.ndarray:
     m = np.random.default_rng(seed).normal(size=(rows, dim)).astype(np.float32)
-    return m / np.linalg.norm(m, axis=1, keepdims=True)
+    unit: np.ndarray = m / np.linalg.norm(m, axis=1, keepdims=True)
+    return unit
 
 
 def test_search_add_remove_and_filter() -> None:

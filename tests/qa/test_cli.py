@@ -69,6 +69,7 @@ def test_ingest_says_which_files_it_skipped_and_why(tmp_path: Path, capsys: pyte
     assert f"skipped {docs / 'latin1.txt'}: cannot read as UTF-8" in err
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "ask", "what did Brokenshire say?", "--json",
                              "--top-k", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -19,6 +19,8 @@ from qa.settings import Settings
 from tests.conftest import NEUTRAL, SEEDS
 from tests.helpers import free_port, start_serve
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -82,7 +84,7 @@ def test_a_complete_request_on_that_server_is_answered(served: str) -> None:
 
 def test_serve_passes_the_connection_limits_to_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    monkeypatch.setattr("qa.server.uvicorn.run", lambda app, **kwargs: seen.update(kwargs))
     server.run(Settings(data_dir=tmp_path, max_connections=7, header_timeout_seconds=3), "127.0.0.1", 8140)
     assert seen["limit_concurrency"] == 7 and seen["proxy_headers"] is False
     assert seen["http"].keywords == {"head_timeout": 3}

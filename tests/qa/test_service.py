@@ -5,7 +5,7 @@ import pytest
 
 from index.embedder import FakeEmbedder
 from index.store import NewDocument, NewSentence, Store
-from index.vectors import INDEX_FILE
+from index.vectors import INDEX_FILE, VectorIndex
 from qa.errors import BadInput, Conflict, DocumentNotFound
 from qa.ingestion import DocumentInput
 from qa.service import QAService, encoder_kind
@@ -136,7 +136,7 @@ def test_another_model_re_embeds_every_stored_sentence(settings: Settings, servi
     count = service.store.count_sentences()
     service.close()
     other = QAService.open(settings, FakeEmbedder(dim=64))
-    assert other.vectors.dim == 64 and len(other.vectors) == count
+    assert isinstance(other.vectors, VectorIndex) and other.vectors.dim == 64 and len(other.vectors) == count
     assert other.store.get_meta("vector_model") == "fake-hash-64"
     assert other.ask("When did the harbour open?", "d1").passages[0].text == "The harbour opened in 1990."
     other.close()

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ def small(tmp_path: Path) -> tuple[Path, Path]:
         doc["text"] = str(doc["text"])[:2500]
     keep = {str(d["id"]) for d in corpus}
     questions = [q for q in training.load_jsonl(DATA / "questions.jsonl") if q["document_id"] in keep
-                 and all(a["start"] < 2400 for a in q.get("answers", []))][:120]  # type: ignore[union-attr]
+                 and all(a["start"] < 2400 for a in cast(list[dict[str, int]], q.get("answers", [])))][:120]
     (tmp_path / "c.jsonl").write_text("\n".join(json.dumps(d) for d in corpus))
     (tmp_path / "q.jsonl").write_text("\n".join(json.dumps(q) for q in questions))
     return tmp_path / "c.jsonl", tmp_path / "q.jsonl"
@@ -38,6 +39,7 @@ def _train(tmp_path: Path, name: str, data: tuple[Path, Path]) -> Model:
         service.close()
 
 
+@pytest.mark.slow
 def test_the_same_data_train_the_same_model(tmp_path: Path, small: tuple[Path, Path]) -> None:
     first, second = _train(tmp_path, "a", small), _train(tmp_path, "b", small)
     assert first.to_json() == second.to_json()

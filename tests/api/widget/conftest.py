@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, sync_playwright
 
 from index.embedder import FakeEmbedder
 from qa.ingestion import DocumentInput
@@ -69,7 +69,12 @@ def page(browser: Browser, size: str) -> Iterator[Page]:
     context = new_context(browser, size)
     pg = context.new_page()
     dialogs: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    pg.on("dialog", refuse)
     yield pg
     assert dialogs == []
     context.close()

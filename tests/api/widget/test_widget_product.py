@@ -11,14 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, FloatRect, Page, Route, expect
 
 from tests.api.widget.conftest import BRIDGE_URL, answers, ask, host_html, host_page, new_context, other_origin
 
 pytestmark = pytest.mark.browser
 
 
-def _inside(inner: dict[str, float] | None, outer: dict[str, float] | None) -> bool:
+def _inside(inner: FloatRect | dict[str, float] | None, outer: FloatRect | dict[str, float] | None) -> bool:
     assert inner is not None and outer is not None
     return (inner["x"] >= outer["x"] - 0.5 and inner["y"] >= outer["y"] - 0.5
             and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
@@ -214,7 +214,8 @@ def test_abstentions_say_why_and_offer_the_suggestions_again(page: Page, base_ur
     page.get_by_role("button", name="New chat").click()
     # The server's reason (tested in tests/api/test_ask.py) comes from its learned decision, which the
     # fake encoder cannot drive: the widget's side is tested with the response the server gives then.
-    unresolved = {"answer": None, "passages": [], "conversation_id": "c1", "abstention": "unresolved_follow_up"}
+    unresolved: dict[str, Any] = {"answer": None, "passages": [], "conversation_id": "c1",
+                                  "abstention": "unresolved_follow_up"}
     page.route("**/ask", lambda route: route.fulfill(status=200, content_type="application/json",
                                                       body=json.dumps(unresolved)))
     ask(page, "Why did he sell his bicycle?")
@@ -243,7 +244,7 @@ def test_a_reloaded_chat_opens_at_its_latest_answer(page: Page, base_url: str) -
 
 
 # 10 --------------------------------------------------------------------------------------------
-STUB = {"text": 'The repairs took 9 hours and cost "7 million euros", the council said.', "score": 2.0,
+STUB: dict[str, Any] = {"text": 'The repairs took 9 hours and cost "7 million euros", the council said.', "score": 2.0,
         "document_id": "000_faad21c899ddfd9f", "document_title": "T", "sentence_index": 0, "start": 0,
         "end": 70, "context": "Before. The repairs took 9 hours.", "document_url": None}
 

@@ -1,0 +1,18 @@
+"""What the benchmark scripts share: where the project and the evaluation sets are, and reading a
+JSON-lines file. The scripts run as modules from the project root (`python -m bench.quality`), so
+they import the project and each other without editing `sys.path`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+# The evaluation sets live beside the project, not in it; every script takes its paths as options.
+SHARED = ROOT.parent / "shared" / "eval"
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    """One JSON object per non-empty line."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
