@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from pydantic import SecretStr
 
-from api.deps import get_settings
+from api.deps import bearer, get_settings
 from qa.settings import Settings
 
 WINDOWS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
@@ -70,11 +70,6 @@ def client_address(request: Request) -> str:
     # A trusted proxy's X-Forwarded-For was already applied by the proxy-headers middleware
     # (rightmost address no trusted proxy added); nothing else may claim an address.
     return request.client.host if request.client else "unknown"
-
-
-def bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def fingerprint(key: str) -> str:

@@ -6,14 +6,23 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from qa.errors import NotReady
 from qa.service import QAService
 from qa.settings import Settings
 
+# Declares the scheme in the OpenAPI document (Swagger's "Authorize"); the header itself is read
+# by `bearer` below, the one parser of it, so read keys, widget keys and the admin key accept the
+# same forms.
 _bearer = HTTPBearer(auto_error=False, description="QA_ADMIN_KEY")
+
+
+def bearer(request: Request) -> str | None:
+    """The key of an `Authorization: Bearer <key>` header (scheme in any case), or None."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 async def get_settings(request: Request) -> Settings:
@@ -34,16 +43,18 @@ async def get_service(request: Request) -> QAService:
 
 
 async def require_admin(
+    request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> None:
     if settings.admin_key is None:
         raise HTTPException(403, "writes are disabled: the server has no QA_ADMIN_KEY set")
-    if credentials is None:
+    key = bearer(request)
+    if key is None:
         raise HTTPException(401, "missing 'Authorization: Bearer <key>' header",
                             headers={"WWW-Authenticate": "Bearer"})
     # Constant-time comparison: response timing must not reveal how much of a key was right.
-    if not hmac.compare_digest(credentials.credentials.encode(), settings.admin_key.get_secret_value().encode()):
+    if not hmac.compare_digest(key.encode(), settings.admin_key.get_secret_value().encode()):
         raise HTTPException(403, "the key is not valid for writes")
 
 

@@ -7,9 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from qa.identifiers import DOCUMENT_ID, SPACE
+from qa.cleaning import Format
+from qa.identifiers import DOCUMENT_ID, MAX_LENGTH, SPACE
+from qa.question import MAX_CHARS
 
-MAX_QUESTION = 2000
+MAX_QUESTION = MAX_CHARS
 # Stated in the schema so that clients (and schemathesis) know what the service will accept.
 # Characters that show nothing: a question of only these and white space says nothing.
 INVISIBLE = r"\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\uffa0"
@@ -29,7 +31,7 @@ class AskRequest(BaseModel):
 
     question: str = Field(..., min_length=1, max_length=MAX_QUESTION, pattern=SOME_TEXT,
                           examples=["what did Brokenshire say?"])
-    document_id: str | None = Field(None, max_length=200, description="Search only this article.")
+    document_id: str | None = Field(None, max_length=MAX_LENGTH, description="Search only this article.")
     top_k: Annotated[int, BeforeValidator(_no_text_or_bool)] = Field(
         3, ge=1, le=50, description="How many passages to return.")
     conversation_id: str | None = Field(None, max_length=100, description="Continue this conversation.")
@@ -66,13 +68,13 @@ class AskResponse(BaseModel):
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(None, min_length=1, max_length=200, pattern=DOCUMENT_ID)
+    id: str | None = Field(None, min_length=1, max_length=MAX_LENGTH, pattern=DOCUMENT_ID)
     title: str | None = Field(None, max_length=1000)
     text: str = Field(..., min_length=1, pattern=SOME_TEXT)
     url: str | None = Field(None, max_length=2000, pattern=WEB_URL,
                             description="http or https only: it is shown as a link and echoed in chat replies.")
     metadata: dict[str, Any] = Field(default_factory=dict)
-    format: Literal["txt", "md", "html", "json"] = Field("txt", description="How to clean `text`.")
+    format: Format = Field("txt", description="How to clean `text`.")
 
 
 class DocumentCreated(BaseModel):

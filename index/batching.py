@@ -2,10 +2,9 @@
 
 One worker thread takes whatever questions are waiting, embeds them as one batch and hands each
 caller its row. Nothing waits on purpose: a lone question is embedded in its caller's thread, and
-under load the questions that arrive while a batch runs form the next one. On this 2-core machine a batch
-saves less than one might hope (all-MiniLM-L6-v2 on one thread: fp32 8.6 ms a question alone,
-6.6 in batches of 8; int8 4.2 either way): the transformer's work grows with the tokens. What
-matters more is where the encoder runs: see `Load`.
+under load the questions that arrive while a batch runs form the next one. A batch saves less than
+one might hope, because the transformer's work grows with the tokens; what matters more is where
+the encoder runs: see `Load`. The measurements are in docs/decisions.md ("Encoding").
 """
 
 from __future__ import annotations
@@ -47,8 +46,7 @@ class BatchingEmbedder:
                  load: Load | None = None) -> None:
         self.inner = inner
         # `shared`: the encoder for when others are answered meanwhile (`load.busy`), one that
-        # takes one core rather than all. 32 clients on 2 cores: 75-83 answers/s against 62-66
-        # with the two-thread encoder throughout (bench/load.py, three interleaved rounds).
+        # takes one core rather than all, so the rankers keep the other (docs/decisions.md).
         self.shared = shared or inner
         self.load = load or Load()
         self.name, self.dim = inner.name, inner.dim
@@ -69,7 +67,7 @@ class BatchingEmbedder:
             self._waiting += 1
             alone = self._waiting == 1 and not self.load.busy
         try:
-            # Nothing to batch it with: no hand-off to the worker thread (~0.5 ms).
+            # Nothing to batch it with: no hand-off to the worker thread, which costs a thread switch.
             return self.inner.encode(texts) if alone else self._queued(texts[0])
         finally:
             with self._waiting_lock:

@@ -52,8 +52,8 @@ def quantize(fp32: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tmp = temporary(target)
-    # Per-channel scales: vectors at cosine 0.993 to fp32 rather than 0.970 with one scale per
-    # tensor, at the same speed (100 squad_dev questions).
+    # Per-channel scales: vectors closer to fp32's than one scale per tensor gives, at the same
+    # speed (docs/decisions.md).
     quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
     tmp.replace(target)
     fsync_dir(target.parent)

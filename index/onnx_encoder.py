@@ -55,8 +55,7 @@ class OnnxEmbedder:
         return twin
 
     def encode(self, texts: list[str], batch_size: int = 32) -> Matrix:
-        # 32, not 64: on 2 cores, batches of 16-32 news sentences ran 10-20% faster than 64 in
-        # three interleaved rounds (larger batches pad more and leave the caches).
+        # 32, not 64: larger batches pad more and leave the caches (docs/decisions.md).
         if not texts:
             return np.zeros((0, getattr(self, "dim", 0)), dtype=np.float32)
         if len(texts) == 1:  # a question: nothing to pad, sort or mask

@@ -1,10 +1,10 @@
 """BM25 scored in memory from FTS5's own postings, read a term at a time and kept until the next write.
 
-FTS5's bm25() reads every matching sentence's size and instance list again on each query: ~3.6 us a
-row, 1.5 ms for a squad_dev question (~460 matching sentences). Here a term's postings (sentence
-ids and their BM25 weights) are read once per store generation, and a question is scored with
-numpy in ~0.2 ms. The tokens (FTS5's own tokenizer), the statistics and the formula are those of
-bm25(), so the ranking is the same (tests/index/test_postings.py compares them).
+FTS5's bm25() reads every matching sentence's size and instance list again on each query. Here a
+term's postings (sentence ids and their BM25 weights) are read once per store generation, and a
+question is scored with numpy, several times faster (docs/decisions.md). The tokens (FTS5's own
+tokenizer), the statistics and the formula are those of bm25(), so the ranking is the same
+(tests/index/test_postings.py compares them).
 """
 
 from __future__ import annotations

@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from qa.commonmark import read_markdown
 from qa.errors import BadInput
 from qa.extraction import read_page
 
-FORMATS = ("txt", "md", "html", "json")
+# The one list of document formats: the API's schema and the file reader take theirs from here.
+Format = Literal["txt", "md", "html", "json"]
+FORMATS: tuple[str, ...] = get_args(Format)
 
 BOILERPLATE = [
     re.compile(p, re.IGNORECASE)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Protocol
 
 from index.errors import StoreError
-from qa.question import names_in, parse
+from qa.question import MAX_CHARS, names_in, parse
 
 log = logging.getLogger("qa.conversation")
 
@@ -23,7 +23,7 @@ log = logging.getLogger("qa.conversation")
 # names or words of the previous turn, each short, read from a bounded slice of that turn.
 MAX_CARRIED = 6
 MAX_CARRIED_CHARS = 60  # of each
-TURN_CHARS = 2000  # of each text a kept turn holds: the longest question; answers are clipped to it
+TURN_CHARS = MAX_CHARS  # of each text a kept turn holds: the longest question; answers are clipped to it
 
 _REFERRING = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|"
                         r"those|there|then|the same)\b", re.IGNORECASE)

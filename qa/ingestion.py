@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from index.store import NewDocument, NewSentence
-from qa.cleaning import clean_document
+from qa.cleaning import Format, clean_document
 from qa.errors import BadInput
 from qa.identifiers import validate_id
 from qa.segmentation import Segmenter
@@ -20,7 +20,7 @@ from qa.suggestions import suggest
 # Stored documents prepared under another recipe are prepared again when the service opens (see
 # QAService.open), so the index never mixes two recipes.
 RECIPE = "lexical-title-v1+suggestions"
-SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html",
+SUFFIXES: dict[str, Format] = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html",
             ".htm": "html", ".json": "json"}
 
 
@@ -45,9 +45,8 @@ def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
     document_id = validate_id(doc.id) if doc.id else document_id_for(cleaned.text)
     # The title goes with every sentence into the lexical index (not into the returned text):
     # a sentence rarely repeats what its article is about ("They defeated the Arizona
-    # Cardinals"), and a question usually names it. squad_dev (bench/quality.py): P@1 0.684 ->
-    # 0.696, MRR 0.759 -> 0.768. Not into the embedding: there it gained 0.8 points more on
-    # squad_dev but blurred sentences of one article together and lost a seed question.
+    # Cardinals"), and a question usually names it. Not into the embedding: there it blurs the
+    # sentences of one article together (docs/decisions.md has the measurements).
     title = cleaned.title
     sentences = [NewSentence(s.start, s.end, s.text, index_text=f"{s.text} {title}".strip(), embed_text=s.text)
                  for s in spans]
