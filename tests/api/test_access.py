@@ -30,6 +30,20 @@ def test_read_keys_when_configured(settings: Settings, service: QAService) -> No
         assert c.get("/healthz").status_code == 200  # health stays open
 
 
+@pytest.mark.parametrize("header", ["Bearer k1", "bearer k1", "BEARER   k1 ", "Bearer k1\t"])
+def test_read_keys_and_the_admin_key_are_read_from_the_header_alike(settings: Settings, service: QAService,
+                                                                    header: str) -> None:
+    # One parser (api.deps.bearer): a form a read key is accepted in is accepted for the admin key.
+    with _client(settings, service, api_keys="k1", admin_key="k1") as c:
+        assert c.post("/ask", json=ASK, headers={"Authorization": header}).status_code == 200
+        doc = {"id": "alike", "text": "The ferry sails at noon."}
+        assert c.post("/documents", json=doc, headers={"Authorization": header}).status_code == 201
+    for wrong in ("Basic k1", "Bearer", "Bearerk1"):
+        with _client(settings, service, api_keys="k1", admin_key="k1") as c:
+            assert c.post("/ask", json=ASK, headers={"Authorization": wrong}).status_code == 401
+            assert c.post("/documents", json={"text": "x"}, headers={"Authorization": wrong}).status_code == 401
+
+
 def test_rate_limit_answers_429_with_retry_after(settings: Settings, service: QAService) -> None:
     with _client(settings, service, rate_limit="3/minute") as c:
         codes = [c.post("/ask", json=ASK).status_code for _ in range(4)]
