@@ -27,15 +27,25 @@ DIM = 4
 Opener = Callable[[], Storage]
 
 
-def make_doc(doc_id: str, sentences: list[str], title: str | None = None) -> tuple[NewDocument, np.ndarray]:
-    """A document of the given sentences (indexed under their own words), with equal unit-ish vectors."""
-    text, spans, pos = "", [], 0
+def make_doc(doc_id: str, sentences: list[str], title: str | None = None,
+             vectors: np.ndarray | None = None) -> tuple[NewDocument, np.ndarray]:
+    """A document of the given sentences (indexed and embedded as they are), with `vectors` or equal
+    unit vectors of `DIM` dimensions."""
+    spans, pos = [], 0
     for s in sentences:
         spans.append(NewSentence(pos, pos + len(s), s, s, s))
-        text += s + " "
         pos += len(s) + 1
-    return NewDocument(id=doc_id, title=title or doc_id, text=text, checksum=doc_id, sentences=spans), \
-        np.ones((len(sentences), DIM), dtype=np.float32) / 2
+    if vectors is None:
+        vectors = np.ones((len(sentences), DIM), dtype=np.float32) / 2
+    return NewDocument(id=doc_id, title=title or doc_id, text=" ".join(sentences), checksum=doc_id,
+                       sentences=spans), vectors
+
+
+def unit_vectors(rows: int, dim: int, seed: int = 0) -> np.ndarray:
+    """Random vectors of length one, the same for the same seed."""
+    m = np.random.default_rng(seed).normal(size=(rows, dim)).astype(np.float32)
+    unit: np.ndarray = m / np.linalg.norm(m, axis=1, keepdims=True)
+    return unit
 
 
 class WritesContract:

@@ -14,21 +14,15 @@ import pytest
 from index.errors import StoreError, StoreUnavailable
 from index.postgres import PostgresStore, PostgresVectors, read_meta
 from index.storage import Storage
-from index.store import NewDocument, NewSentence
+from index.store import NewDocument
 from tests.index.contract import DIM as CONTRACT_DIM
-from tests.index.contract import Opener, StorageContract
+from tests.index.contract import Opener, StorageContract, make_doc, unit_vectors
 
 DIM = 8
 
 
 def _doc(doc_id: str, texts: list[str], seed: int = 0) -> tuple[NewDocument, np.ndarray]:
-    spans, pos = [], 0
-    for t in texts:
-        spans.append(NewSentence(pos, pos + len(t), t, t, t))
-        pos += len(t) + 1
-    vectors = np.random.default_rng(seed).normal(size=(len(texts), DIM)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    return NewDocument(id=doc_id, title=doc_id, text=" ".join(texts), checksum=doc_id, sentences=spans), vectors
+    return make_doc(doc_id, texts, vectors=unit_vectors(len(texts), DIM, seed))
 
 
 class TestPostgresStore(StorageContract):

@@ -7,7 +7,8 @@ import pytest
 
 from index.lexical import query_terms, sentences_with
 from index.postings import Tokenizer, varint
-from index.store import NewDocument, NewSentence, Store
+from index.store import NewDocument, Store
+from tests.index.contract import make_doc
 
 SENTENCES = [
     "The mayor said the harbour would reopen in spring.",
@@ -22,12 +23,7 @@ QUESTIONS = ["who runs the harbour", "What did the mayor say about running costs
 
 
 def _doc(doc_id: str, texts: list[str]) -> tuple[NewDocument, np.ndarray]:
-    spans, pos = [], 0
-    for t in texts:
-        spans.append(NewSentence(pos, pos + len(t), t, t, t))
-        pos += len(t) + 1
-    return NewDocument(id=doc_id, title=doc_id, text=" ".join(texts), checksum=doc_id, sentences=spans), \
-        np.zeros((len(texts), 4), dtype=np.float32)
+    return make_doc(doc_id, texts, vectors=np.zeros((len(texts), 4), dtype=np.float32))
 
 
 def _fts5(store: Store, text: str, document_id: str | None = None) -> list[tuple[float, int]]:

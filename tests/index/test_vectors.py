@@ -5,12 +5,11 @@ import pytest
 
 from index.errors import CorruptFile
 from index.vectors import INDEX_FILE, MANIFEST_FILE, Approximation, VectorIndex
+from tests.index.contract import unit_vectors
 
 
 def _unit(rows: int, dim: int = 8, seed: int = 0) -> np.ndarray:
-    m = np.random.default_rng(seed).normal(size=(rows, dim)).astype(np.float32)
-    unit: np.ndarray = m / np.linalg.norm(m, axis=1, keepdims=True)
-    return unit
+    return unit_vectors(rows, dim, seed)
 
 
 def test_search_add_remove_and_filter() -> None:
