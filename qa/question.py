@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from index.lexical import STOPWORDS
+from qa.demonyms import COUNTRY_OF
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # Capitalised words, joined by the particles that sit inside names ("Duke of York", "van Gogh").
@@ -59,6 +60,8 @@ def stem(word: str) -> str:
     word = word.lower().replace("’", "'")
     if word.endswith("'s"):
         word = word[:-2]
+    # "British" and "Britain" are one term; then stemmed as any word ("Dutch", "Netherlands").
+    word = COUNTRY_OF.get(word) or COUNTRY_OF.get(word[:-1] if word.endswith("s") else word) or word
     for suffix in ("ing", "ed", "es", "s", "ly"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]

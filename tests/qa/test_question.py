@@ -1,6 +1,6 @@
 import pytest
 
-from qa.question import parse
+from qa.question import content_terms, parse, stem
 from qa.reranking import has_person, kind_match
 
 
@@ -51,3 +51,15 @@ def test_how_long_is_answered_by_a_span_of_time() -> None:
     assert kind_match("duration", "home to migrants since authorities closed the centre in 2002") == 1.0
     assert kind_match("duration", "£12 million over three years") == 1.0
     assert kind_match("duration", "The minister spoke.") == 0.0
+
+
+@pytest.mark.parametrize(("adjective", "country"), [("British", "Britain's"), ("French", "France"),
+                                                    ("Dutch", "Netherlands"), ("Americans", "America")])
+def test_a_country_adjective_is_the_same_term_as_the_country(adjective: str, country: str) -> None:
+    assert stem(adjective) == stem(country)
+    assert stem("Britain") != stem("France")
+
+
+def test_a_sentence_naming_the_country_accounts_for_its_adjective() -> None:
+    asked = parse("What did the British government respond?")
+    assert set(asked.terms) <= set(content_terms("Britain's government responded that it was not possible."))
