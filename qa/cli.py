@@ -109,9 +109,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from qa import server
 
-    if settings.workers > 1 and settings.database_url is None:
-        # Each process would hold its own FAISS index and miss the others' writes.
-        raise QAError("QA_WORKERS > 1 needs QA_DATABASE_URL: SQLite + FAISS serves from one process")
     server.run(settings, args.host or settings.host, args.port or settings.port)
     return 0
 
