@@ -76,6 +76,10 @@ def ready(url: str) -> bool:
 
 
 def measure(args: argparse.Namespace, plain: float, workers: int | None) -> int:
+    if workers is not None and args.warmup > 0:
+        # Not measured: every worker finishes starting and learning the stored words meanwhile
+        # (/readyz answered from the first one ready).
+        asyncio.run(load_run(argparse.Namespace(**{**vars(args), "seconds": args.warmup, "report": []})))
     args.report = []
     status = asyncio.run(load_run(args))
     service_rate = args.report[0]["answers_per_s"]
@@ -92,6 +96,7 @@ def main() -> int:
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/qa-bench-data"))
     ap.add_argument("--fake", action="store_true")
     ap.add_argument("--workers", help="comma-separated QA_WORKERS counts to start and measure in turn, e.g. 1,2,4")
+    ap.add_argument("--warmup", type=float, default=30.0, help="seconds of unmeasured load after each start")
     args = ap.parse_args()
     questions = [q["question"] for q in load(args.questions)]
     plain = plain_rate(args, questions[: args.limit])

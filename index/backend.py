@@ -3,8 +3,10 @@ or PostgreSQL + pgvector when a database URL is configured. Nothing above `index
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from index.embedder import Embedder
-from index.storage import Backend
+from index.storage import Backend, Exporting, Storage
 from index.types import BackendConfig
 
 
@@ -18,6 +20,15 @@ def open_backend(config: BackendConfig, embedder: Embedder) -> Backend:
     from index.sqlite_backend import SqliteBackend
 
     return SqliteBackend(config, embedder)
+
+
+def open_migration(config: BackendConfig, url: str) -> tuple[Exporting, Callable[[int], Storage]]:
+    """For `qa migrate`: the embedded store to copy from (without its vectors' index: the vectors
+    are copied from the database), and how to open the PostgreSQL store for vectors of a dimension."""
+    from index.postgres import PostgresStore
+    from index.store import Store
+
+    return Store(config.database_path), lambda dim: PostgresStore(url, dim)
 
 
 def stored_model(config: BackendConfig) -> str | None:

@@ -92,6 +92,13 @@ class Storage(Protocol):
     def recent_feedback(self, limit: int = 100) -> list[dict[str, Any]]: ...
 
 
+class Exporting(Storage, Protocol):
+    """A store whose documents can be copied into another backend as they were put."""
+
+    def export_document(self, document_id: str) -> tuple[NewDocument, np.ndarray]:
+        """A stored document as it was put, with its vectors (row i for sentence i)."""
+
+
 class VectorSearch(Protocol):
     """Nearest sentences by cosine similarity (a `Backend`, or a bare `index.vectors.VectorIndex`)."""
 
