@@ -30,7 +30,7 @@ ABSTAIN_REPLY = "I couldn't find the answer to that in the articles. Try rephras
     "content": {"application/json": {}, "text/event-stream": {}}}})
 def chat_completions(body: ChatRequest, service: Service, request: Request) -> dict[str, Any] | StreamingResponse:
     question, history = _conversation(body.messages, service.settings.conversation_turns)
-    document_id = body.model if service.store.has_document(body.model) else None
+    document_id = body.model if service.has_document(body.model) else None
     result = service.ask(question, document_id, top_k=3, history=history,
                          client=client_identity(request, service.settings))
     reply = _reply(service, result)

@@ -73,7 +73,7 @@ def _answer(body: AskRequest, service: QAService, request: Request) -> AskRespon
     metrics(request).answers.labels("answered" if result.answer else "abstained").inc()
     response = AskResponse.model_validate(result, from_attributes=True)
     shown = [*response.passages, *([response.answer] if response.answer else [])]
-    urls = service.store.urls(sorted({p.document_id for p in shown}))
+    urls = service.urls(sorted({p.document_id for p in shown}))
     for passage in shown:
         passage.document_url = urls.get(passage.document_id)
     return response
@@ -96,7 +96,7 @@ def feedback(body: FeedbackIn, service: Service) -> FeedbackCreated:
 @router.get("/feedback", dependencies=[Admin], tags=["feedback"])
 def list_feedback(service: Service, limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, object]]:
     """The most recent feedback, newest first (admin)."""
-    return service.store.recent_feedback(limit)
+    return service.recent_feedback(limit)
 
 
 @router.post("/documents", status_code=201, response_model=DocumentCreated, dependencies=[Admin],
@@ -163,7 +163,8 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", tags=["health"])
 def readyz(service: Service) -> dict[str, object]:
     """The model and the index are loaded (503 until then)."""
-    return {"status": "ready", "documents": service.store.count_documents(), "sentences": len(service.vectors),
+    stats = service.stats()
+    return {"status": "ready", "documents": stats["documents"], "sentences": stats["vectors"],
             "model": service.embedder.name}
 
 
@@ -173,8 +174,9 @@ def prometheus(service: Service, request: Request) -> PlainTextResponse:
     document writes, index size."""
     m = metrics(request)
     # Read from the store at each scrape: `qa ingest` may have written into it from another process.
-    m.sentences.set(service.store.count_sentences())
-    m.documents.set(service.store.count_documents())
+    stats = service.stats()
+    m.sentences.set(stats["sentences"])
+    m.documents.set(stats["documents"])
     return PlainTextResponse(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -30,7 +30,7 @@ def demo(service: Service, document: str | None = None) -> HTMLResponse:
     # Each sentence carries its offsets so the widget can scroll to the one that answered.
     cursor = 0
     parts: list[str] = []
-    for s in service.store.document_sentences(doc.id):
+    for s in service.sentences_of(doc.id):
         parts.append(html.escape(doc.text[cursor:s.start]).replace("\n\n", "</p><p>"))
         parts.append(f'<span data-qa-start="{s.start}">{html.escape(s.text)}</span>')
         cursor = s.end

@@ -93,7 +93,7 @@ def main() -> int:
     torch = service.embedder if not args.fake else load_embedder("fake", service.settings.model)
 
     def bare(q: str) -> object:
-        return service.vectors.search(torch.encode([q])[0], 10)
+        return service.backend.search(torch.encode([q])[0], 10)
 
     def with_encoder(embedder: Embedder) -> Callable[[str], object]:
         def ask(q: str) -> object:

@@ -37,25 +37,25 @@ def correct(text: str, q: Row) -> bool:
 
 
 def texts(service: QAService, ids: list[int]) -> list[str]:
-    found = service.store.sentences(ids)
+    found = service.backend.sentences(ids)
     return [found[i].text for i in ids if i in found]
 
 
 def dense(service: QAService, q: Row) -> tuple[list[str], bool]:
     vec = service.embedder.encode([q["question"]])[0]
-    only = service.store.sentence_ids(q["document_id"]) if q.get("document_id") else None
-    return texts(service, [i for i, _ in service.vectors.search(vec, 10, only)]), True
+    only = service.backend.sentence_ids(q["document_id"]) if q.get("document_id") else None
+    return texts(service, [i for i, _ in service.backend.search(vec, 10, only)]), True
 
 
 def bm25(service: QAService, q: Row) -> tuple[list[str], bool]:
-    return texts(service, [i for i, _ in service.store.lexical_search(q["question"], 10, q.get("document_id"))]), True
+    return texts(service, [i for i, _ in service.backend.lexical_search(q["question"], 10, q.get("document_id"))]), True
 
 
 def fused(service: QAService, q: Row) -> tuple[list[str], bool]:
     from qa import retrieval
 
     vec = service.embedder.encode([q["question"]])[0]
-    cands = retrieval.gather(service.store, service.vectors, vec, q["question"],
+    cands = retrieval.gather(service.backend, service.backend, vec, q["question"],
                              service.settings.candidate_depth, q.get("document_id"))
     return [c.sentence.text for c in cands[:10]], True
 

@@ -3,9 +3,12 @@
 concurrent clients over HTTP (distinct questions, each client on its own connection).
 
     python -m bench.throughput --url http://127.0.0.1:8000 --clients 32 --seconds 30
+    python -m bench.throughput --workers 1,2,4 --url http://127.0.0.1:8000 --clients 32
 
 Prints both rates, the service's latency percentiles and errors, and the ratio of the rates.
-Start the server with QA_ANSWER_CACHE_SIZE=0 to measure work rather than cache hits.
+Start the server with QA_ANSWER_CACHE_SIZE=0 to measure work rather than cache hits. With
+--workers, it starts `qa serve` itself on --url's port, once per count (QA_WORKERS=N on the
+--data-dir the plain pipeline filled, no answer cache), and stops it after each run.
 """
 
 from __future__ import annotations
@@ -13,9 +16,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 from bench._common import SHARED, load
 from bench.load import add_arguments
@@ -25,7 +34,7 @@ from bench.quality import open_service
 
 def plain_rate(args: argparse.Namespace, questions: list[str]) -> float:
     service = open_service(args)  # the same corpus and index the service answers from
-    encoder, vectors = service.embedder, service.vectors
+    encoder, vectors = service.embedder, service.backend
     for q in questions[:10]:
         vectors.search(encoder.encode([q])[0], 10)  # warm-up
     t0 = time.perf_counter()
@@ -36,6 +45,49 @@ def plain_rate(args: argparse.Namespace, questions: list[str]) -> float:
     return rate
 
 
+@contextmanager
+def serving(args: argparse.Namespace, workers: int) -> Iterator[None]:
+    """`qa serve` with `workers` processes on the benchmark's data folder, ready, stopped afterwards."""
+    env = {**os.environ, "QA_WORKERS": str(workers), "QA_DATA_DIR": str(args.data_dir),
+           "QA_PORT": str(urlparse(args.url).port or 8000), "QA_ANSWER_CACHE_SIZE": "0",
+           "QA_SEEDS_DIR": str(Path(__file__).resolve().parent.parent / "seeds")}
+    if args.fake:
+        env["QA_EMBEDDER"] = "fake"
+    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while not ready(args.url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"qa serve with {workers} workers did not become ready")
+            time.sleep(0.5)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/readyz", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def measure(args: argparse.Namespace, plain: float, workers: int | None) -> int:
+    if workers is not None and args.warmup > 0:
+        # Not measured: every worker finishes starting and learning the stored words meanwhile
+        # (/readyz answered from the first one ready).
+        asyncio.run(load_run(argparse.Namespace(**{**vars(args), "seconds": args.warmup, "report": []})))
+    args.report = []
+    status = asyncio.run(load_run(args))
+    service_rate = args.report[0]["answers_per_s"]
+    shown = {"workers": workers} if workers is not None else {}
+    print(json.dumps({**shown, "service answers/s over plain 1-client answers/s": round(service_rate / plain, 2)}))
+    return status
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(ap, seconds=30.0)
@@ -43,14 +95,18 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=210, help="questions for the plain pipeline's rate")
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/qa-bench-data"))
     ap.add_argument("--fake", action="store_true")
+    ap.add_argument("--workers", help="comma-separated QA_WORKERS counts to start and measure in turn, e.g. 1,2,4")
+    ap.add_argument("--warmup", type=float, default=30.0, help="seconds of unmeasured load after each start")
     args = ap.parse_args()
     questions = [q["question"] for q in load(args.questions)]
     plain = plain_rate(args, questions[: args.limit])
     print(json.dumps({"plain pipeline, 1 client, answers_per_s": round(plain, 1)}))
-    args.report = []
-    status = asyncio.run(load_run(args))
-    service_rate = args.report[0]["answers_per_s"]
-    print(json.dumps({"service answers/s over plain 1-client answers/s": round(service_rate / plain, 2)}))
+    if not args.workers:
+        return measure(args, plain, None)
+    status = 0
+    for workers in [int(w) for w in args.workers.split(",")]:
+        with serving(args, workers):
+            status |= measure(args, plain, workers)
     return status
 
 

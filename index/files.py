@@ -4,6 +4,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,3 +56,44 @@ def exclusive(lock_file: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock, also when the job failed
+
+
+class WriteLock:
+    """One writer at a time across the processes sharing a data folder (an exclusive `flock` on
+    `path`) and the threads of each; re-entrant within a thread, so a check-then-write sequence
+    can hold it around writes that take it again."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._mutex = threading.RLock()
+        self._depth = 0
+        self._fd = -1
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._mutex:
+            if self._depth == 0:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    os.close(self._fd)  # releases the lock
+
+    @contextmanager
+    def idle(self) -> Iterator[bool]:
+        """Whether no writer (of any process, this one included) holds the lock; while the body
+        runs, none can start. Never waits."""
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)

@@ -20,7 +20,7 @@ import psycopg
 from index import lexical, pgsql
 from index.errors import DocumentNotFound, StorageFull, StoreError, StoreUnavailable
 from index.feedback import FIELDS, Feedback, as_dict
-from index.store import DocumentInfo, NewDocument, StoredDocument, StoredSentence
+from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
 
 
 def read_meta(url: str, key: str) -> str | None:
@@ -332,29 +332,6 @@ class PostgresStore:
                 rows = cur.execute("SELECT id, -(embedding <#> %s::vector) AS score FROM qa_sentences "
                                    "WHERE id = ANY(%s::bigint[]) ORDER BY score DESC LIMIT %s", (q, only, k)).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
-
-
-class PostgresVectors:
-    """The vector side of `PostgresStore`: vectors are written with their sentences, in the same
-    transaction, so adding, removing and saving here have nothing left to do."""
-
-    def __init__(self, store: PostgresStore) -> None:
-        self._store = store
-
-    def __len__(self) -> int:
-        return self._store.count_sentences()
-
-    def add(self, ids: list[int] | np.ndarray, vectors: np.ndarray) -> None:
-        pass
-
-    def remove(self, ids: list[int]) -> None:
-        pass
-
-    def save(self, directory: object, model: str, generation: int) -> None:
-        pass
-
-    def search(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]:
-        return self._store.nearest(query, k, only)
 
 
 @contextmanager

@@ -6,24 +6,26 @@ model, and their indexed text in an FTS5 table for lexical search (see `index.le
 
 from __future__ import annotations
 
-import errno
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from index import lexical
-from index.errors import CorruptFile, DocumentNotFound, StorageFull
+from index.connection import StoreLock, Transaction, add_suggestions_column
+from index.errors import CorruptFile, DocumentNotFound
 from index.feedback import FIELDS, Feedback, as_dict
 from index.memo import Memo
 from index.postings import TOKENIZE, Postings
 from index.seal import Seal
+from index.types import DocumentInfo, NewDocument, NewSentence, StoredDocument, StoredSentence
+
+# The data types live in `index.types`; they are re-exported here for older imports.
+__all__ = ["DocumentInfo", "NewDocument", "NewSentence", "Store", "StoredDocument", "StoredSentence"]
 
 # DocumentInfo's fields in order; StoredDocument adds the text after them.
 _DOCUMENT_INFO = ("d.id, d.title, d.url, d.metadata, d.checksum, d.created_at, d.updated_at, "
@@ -49,59 +51,6 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
-@dataclass(frozen=True)
-class NewSentence:
-    start: int
-    end: int
-    text: str
-    index_text: str  # what the lexical index sees
-    embed_text: str  # what the embedder sees
-
-
-@dataclass(frozen=True)
-class NewDocument:
-    id: str
-    title: str
-    text: str
-    checksum: str
-    sentences: list[NewSentence]
-    url: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-    suggestions: list[str] = field(default_factory=list)  # questions the article answers, for readers
-    # (created_at, updated_at) to keep, for a copy into another backend; None = now.
-    stamps: tuple[float, float] | None = None
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    """A stored document without its text: what a listing needs (a newsroom's thousands of
-    articles are listed without reading them)."""
-    id: str
-    title: str
-    url: str | None
-    metadata: dict[str, Any]
-    checksum: str
-    created_at: float
-    updated_at: float
-    sentence_count: int
-    suggestions: list[str]
-
-
-@dataclass(frozen=True)
-class StoredDocument(DocumentInfo):
-    text: str
-
-
-@dataclass(frozen=True)
-class StoredSentence:
-    id: int
-    document_id: str
-    position: int
-    start: int
-    end: int
-    text: str
-
-
 class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +63,7 @@ class Store:
             raise
         # One connection shared across threads, serialised by our own lock.
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.lock = _StoreLock()
+        self.lock = StoreLock()
         # What every answer reads again (its candidates, their titles, the quoted context, whether
         # a name occurs at all), kept until the next write.
         self._sentences: Memo[int, StoredSentence] = Memo(100_000)
@@ -129,7 +78,7 @@ class Store:
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(SCHEMA.format(tokenize=TOKENIZE))
-            _add_suggestions_column(self._conn)
+            add_suggestions_column(self._conn)
             # A file whose seal matched is known good; otherwise (first start after a crash) check it all.
             check = "quick_check" if verified else "integrity_check"
             if self._conn.execute(f"PRAGMA {check}").fetchone()[0] != "ok":
@@ -230,8 +179,8 @@ class Store:
             "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn)
+    def _transaction(self) -> Transaction:
+        return Transaction(self._conn)
 
     def add_feedback(self, item: Feedback, keep: int | None = None) -> int:
         """Store one item; with `keep`, drop the oldest so that at most `keep` rows remain."""
@@ -411,80 +360,6 @@ class Store:
             last = rows[-1][0]
 
 
-class _StoreLock:
-    """The store's re-entrant lock. While it is held, the generation is read from the database once:
-    an answer holds it throughout and would read it ten times (one memo after another); writes
-    from this process need the lock, and those of another process show from the next hold."""
-
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self._depth = 0
-        self.generation: int | None = None
-
-    def __enter__(self) -> _StoreLock:
-        self._lock.acquire()
-        self._depth += 1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._depth -= 1
-        if self._depth == 0:
-            self.generation = None
-        self._lock.release()
-
-
-class _Transaction:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def __enter__(self) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        if exc is None:
-            try:
-                self._conn.execute("COMMIT")
-                return
-            except sqlite3.Error as failed:
-                exc = failed
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
-        if _disk_full(exc):  # rolled back: nothing of the write is stored
-            raise StorageFull("the disk is full; nothing was stored") from exc
-        if exc_type is None:
-            raise exc
-
-
-def _disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, sqlite3.Error):
-        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
-
-
 def _decoded(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A row of `_DOCUMENT_INFO` columns (then any more) with its metadata and suggestions JSON decoded."""
     return (*row[:3], json.loads(row[3]), *row[4:8], json.loads(row[8]), *row[9:])
-
-
-def _add_suggestions_column(conn: sqlite3.Connection) -> None:
-    """Databases made before suggested questions existed get the column; their documents are
-    prepared again when the service opens (the ingest recipe changed), which fills it."""
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
-    if "suggestions" not in columns:
-        conn.execute("ALTER TABLE documents ADD COLUMN suggestions TEXT NOT NULL DEFAULT '[]'")
-
-
-def read_meta(path: Path, key: str) -> str | None:
-    """One meta value of a database file, read before the store is opened (to choose the encoder
-    its vectors came from); None when there is no such file, table or key."""
-    if not path.exists():
-        return None
-    try:
-        conn = sqlite3.connect(path)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:  # not a database (yet): opening the store says what is wrong with it
-        return None
-    return str(row[0]) if row else None

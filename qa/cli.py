@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.backend import open_migration
 from qa.errors import QAError, StoreError
 from qa.settings import Settings
 
@@ -109,9 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from qa import server
 
-    if settings.workers > 1 and settings.database_url is None:
-        # Each process would hold its own FAISS index and miss the others' writes.
-        raise QAError("QA_WORKERS > 1 needs QA_DATABASE_URL: SQLite + FAISS serves from one process")
     server.run(settings, args.host or settings.host, args.port or settings.port)
     return 0
 
@@ -140,18 +138,17 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from index.postgres import PostgresStore
-    from index.store import Store
     from qa.migration import migrate
+    from qa.startup import backend_config
 
     url = args.to or (settings.database_url.get_secret_value() if settings.database_url else None)
     if not url or not url.startswith(("postgresql://", "postgres://")):
         raise QAError("give the target with --to postgresql://... or QA_DATABASE_URL")
     if not settings.database_path.exists():
         raise QAError(f"no embedded database at {settings.database_path} (set QA_DATA_DIR)")
-    source = Store(settings.database_path)
+    source, open_target = open_migration(backend_config(settings), url)
     try:
-        report = migrate(source, lambda dim: PostgresStore(url, dim),
+        report = migrate(source, open_target,
                          lambda doc_id: print(f"copied {doc_id}", file=sys.stderr))
     finally:
         source.close()

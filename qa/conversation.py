@@ -12,9 +12,9 @@ import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Protocol
 
 from index.errors import StoreError
+from index.storage import SessionStore
 from qa.question import MAX_CHARS, names_in, parse
 
 log = logging.getLogger("qa.conversation")
@@ -108,12 +108,6 @@ class Conversations:
             if now - oldest.touched <= self._ttl:
                 return
             self._drop(oldest.id)
-
-
-class SessionStore(Protocol):
-    def get_conversation(self, conversation_id: str) -> tuple[str, float, str] | None: ...
-    def put_conversation(self, conversation_id: str, client: str, touched: float, turns: str) -> None: ...
-    def prune_conversations(self, client: str, keep: int, expired_before: float, max_total: int) -> None: ...
 
 
 class SharedConversations:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.store import NewDocument, NewSentence
+from index.types import NewDocument, NewSentence
 from qa.cleaning import Format, clean_document
 from qa.errors import BadInput
 from qa.identifiers import validate_id

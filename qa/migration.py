@@ -10,8 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.feedback import Feedback
-from index.storage import Storage
-from index.store import Store
+from index.storage import Exporting, Storage
 from qa.errors import BadInput
 
 FEEDBACK_LIMIT = 1_000_000
@@ -24,7 +23,7 @@ class MigrationReport:
     feedback: int
 
 
-def migrate(source: Store, open_target: Callable[[int], Storage],
+def migrate(source: Exporting, open_target: Callable[[int], Storage],
             progress: Callable[[str], None] = lambda _: None) -> MigrationReport:
     """`open_target(dim)` opens the target for vectors of `dim` dimensions, known once the
     first document is read."""
@@ -57,7 +56,7 @@ def _check_model(target: Storage, model: str | None) -> None:
         raise BadInput(f"the target holds vectors of {current!r}, the source of {model!r}")
 
 
-def _copy_meta(source: Store, target: Storage, model: str | None) -> None:
+def _copy_meta(source: Exporting, target: Storage, model: str | None) -> None:
     if model is not None:
         target.set_meta("vector_model", model)
     recipe = source.get_meta("ingest_recipe")
@@ -67,7 +66,7 @@ def _copy_meta(source: Store, target: Storage, model: str | None) -> None:
         target.set_meta("seeded", "1")  # a seed deleted in the source stays deleted
 
 
-def _copy_feedback(source: Store, target: Storage) -> int:
+def _copy_feedback(source: Exporting, target: Storage) -> int:
     # Only into a target without feedback, so that running the migration twice copies it once.
     if target.recent_feedback(1):
         return 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.storage import Storage, VectorSearch
-from index.store import StoredSentence
+from index.types import StoredSentence
 
 RRF_K = 60  # the usual constant from Cormack et al. (2009): damps the head of each ranking
 

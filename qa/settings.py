@@ -40,7 +40,8 @@ class Settings(BaseSettings):
         "0 = always exact.")
     ann_nprobe: int = Field(64, ge=1, description="IVF lists a search visits: higher = better recall, slower.")
     workers: int = Field(
-        1, ge=1, le=64, description="Server processes for `qa serve`; more than one needs QA_DATABASE_URL.")
+        1, ge=1, le=64, description="Server processes for `qa serve`, on either backend. With more than one, "
+        "conversations are kept in the database, so a follow-up may reach any process.")
     host: str = Field("127.0.0.1", description="Address `qa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` binds.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Larger document bodies get 413.")

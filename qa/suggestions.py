@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from index.store import DocumentInfo
+from index.types import DocumentInfo
 
 LIMIT = 3
 # A person's name: two to four capitalised words ("Natacha Bouchart", "Mary-Ann de Vries" is

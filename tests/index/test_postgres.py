@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from index.errors import StoreError, StoreUnavailable
-from index.postgres import PostgresStore, PostgresVectors, read_meta
+from index.postgres import PostgresStore, read_meta
 from index.storage import Storage
 from index.store import NewDocument
 from tests.index.contract import DIM as CONTRACT_DIM
@@ -50,14 +50,13 @@ def store(postgres_url: str) -> Iterator[PostgresStore]:
 def test_vector_search_finds_each_sentence_first(store: PostgresStore) -> None:
     doc, vectors = _doc("a", [f"Sentence number {i}." for i in range(40)])
     _, ids = store.put_document(doc, vectors)
-    index = PostgresVectors(store)
-    assert len(index) == 40
+    assert store.count_sentences() == 40
     for i in (0, 17, 39):
-        best, score = index.search(vectors[i], 5)[0]
+        best, score = store.nearest(vectors[i], 5)[0]
         assert best == ids[i] and score == pytest.approx(1.0, abs=1e-5)
     only = ids[10:12]
-    assert {i for i, _ in index.search(vectors[0], 5, only)} == set(only)
-    assert index.search(vectors[0], 5, []) == []
+    assert {i for i, _ in store.nearest(vectors[0], 5, only)} == set(only)
+    assert store.nearest(vectors[0], 5, []) == []
 
 
 def test_windows_follow_positions_when_ids_interleave(store: PostgresStore, postgres_url: str) -> None:

@@ -42,14 +42,6 @@ def test_errors_are_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFi
     assert "error" in capsys.readouterr().err
 
 
-def test_serve_refuses_several_workers_without_a_shared_database(monkeypatch: pytest.MonkeyPatch,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("QA_WORKERS", "2")
-    monkeypatch.delenv("QA_DATABASE_URL", raising=False)
-    assert main(["serve"]) == 2
-    assert "QA_DATABASE_URL" in capsys.readouterr().err
-
-
 def test_ingest_says_which_files_it_skipped_and_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     docs = tmp_path / "docs"
     (docs / "world" / "europe").mkdir(parents=True)

@@ -38,11 +38,11 @@ def test_migrate_copies_documents_vectors_and_feedback(tmp_path: Path, postgres_
     target = QAService.open(embedded.model_copy(update={"database_url": SecretStr(postgres_url)}), FakeEmbedder())
     try:
         assert {d.id for d in target.documents()} == {"000_faad21c899ddfd9f", "mill"}
-        assert target.store.get_meta("seeded") == "1"  # the seed is not ingested a second time
+        assert target.backend.get_meta("seeded") == "1"  # the seed is not ingested a second time
         assert target.get("000_faad21c899ddfd9f").suggestions  # derived data travels with the document
         after = {q: target.ask(q).answer for q in QUESTIONS}
         assert {q: a and a.text for q, a in after.items()} == {q: b and b.text for q, b in before.items()}
-        assert [f["question"] for f in target.store.recent_feedback()] == ["Who?"]
+        assert [f["question"] for f in target.backend.recent_feedback()] == ["Who?"]
     finally:
         target.close()
 

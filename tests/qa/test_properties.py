@@ -58,7 +58,7 @@ def test_ingest_then_delete_leaves_the_index_as_before(tmp_path_factory, texts: 
                          embedder="fake", answerability_model=NEUTRAL)
     service = QAService.open(settings_, FakeEmbedder())
     service.put(DocumentInput(id="base", text="The harbour opened in 1990. Ships dock daily."))
-    before = (len(service.vectors), service.store.count_sentences(), service.ask("harbour ships").passages)
+    before = (service.backend.vector_count(), service.backend.count_sentences(), service.ask("harbour ships").passages)
     ids = []
     for i, text in enumerate(texts):
         try:
@@ -67,6 +67,6 @@ def test_ingest_then_delete_leaves_the_index_as_before(tmp_path_factory, texts: 
             continue
     for doc_id in ids:
         service.delete(doc_id)
-    after = (len(service.vectors), service.store.count_sentences(), service.ask("harbour ships").passages)
+    after = (service.backend.vector_count(), service.backend.count_sentences(), service.ask("harbour ships").passages)
     service.close()
     assert after == before

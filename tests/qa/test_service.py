@@ -25,17 +25,17 @@ def test_seeds_are_ingested_once(service: QAService, settings: Settings) -> None
 
 
 def test_add_replace_delete_are_incremental(service: QAService) -> None:
-    before = len(service.vectors)
+    before = service.backend.vector_count()
     service.put(DOC)
-    assert len(service.vectors) == before + 2
+    assert service.backend.vector_count() == before + 2
     assert service.put(DOC).changed is False  # identical re-ingest: no duplicates
-    assert len(service.vectors) == before + 2
+    assert service.backend.vector_count() == before + 2
     with pytest.raises(Conflict):
         service.put(DocumentInput(id="d1", text="Other text."), replace_existing=False)
     service.put(DocumentInput(id="d1", text="Only one sentence now."))
-    assert len(service.vectors) == before + 1
+    assert service.backend.vector_count() == before + 1
     service.delete("d1")
-    assert len(service.vectors) == before
+    assert service.backend.vector_count() == before
     assert all(p.document_id != "d1" for p in service.ask("harbour ships", top_k=50).passages)
 
 
@@ -52,7 +52,7 @@ def test_restart_keeps_everything(settings: Settings, service: QAService) -> Non
 def test_damaged_index_is_rebuilt_from_the_store(settings: Settings, service: QAService, damage: str,
                                                  caplog: pytest.LogCaptureFixture) -> None:
     service.put(DOC)
-    count = len(service.vectors)
+    count = service.backend.vector_count()
     service.close()
     path: Path = settings.data_dir / INDEX_FILE
     if damage == "truncate":
@@ -60,7 +60,7 @@ def test_damaged_index_is_rebuilt_from_the_store(settings: Settings, service: QA
     else:
         path.unlink()
     reopened = QAService.open(settings, FakeEmbedder())
-    assert len(reopened.vectors) == count
+    assert reopened.backend.vector_count() == count
     assert "rebuilding the vector index" in caplog.text
     reopened.close()
 
@@ -100,7 +100,7 @@ def test_concurrent_questions_and_writes_stay_consistent(service: QAService) -> 
         for f in writes:
             f.result()
     # Three ids, one sentence each: every replace removed what it replaced.
-    assert service.store.count_sentences() == len(service.vectors)
+    assert service.backend.count_sentences() == service.backend.vector_count()
     assert sum(d.id.startswith("c") for d in service.documents()) == 3
 
 
@@ -133,11 +133,11 @@ def test_repeated_questions_are_cached_until_a_document_changes(service: QAServi
 
 def test_another_model_re_embeds_every_stored_sentence(settings: Settings, service: QAService) -> None:
     service.put(DOC)
-    count = service.store.count_sentences()
+    count = service.backend.count_sentences()
     service.close()
     other = QAService.open(settings, FakeEmbedder(dim=64))
-    assert isinstance(other.vectors, VectorIndex) and other.vectors.dim == 64 and len(other.vectors) == count
-    assert other.store.get_meta("vector_model") == "fake-hash-64"
+    assert other.embedder.dim == 64 and other.backend.vector_count() == count
+    assert other.backend.get_meta("vector_model") == "fake-hash-64"
     assert other.ask("When did the harbour open?", "d1").passages[0].text == "The harbour opened in 1990."
     other.close()
 
@@ -161,17 +161,17 @@ def test_auto_encoder_is_int8_unless_the_store_holds_full_precision_vectors(tmp_
 def test_the_title_is_indexed_with_every_sentence_and_old_indexes_are_redone(
         settings: Settings, service: QAService) -> None:
     service.put(DOC)
-    assert len(service.store.lexical_search("harbour news", 5, "d1")) == 2  # "Ships dock..." via the title
+    assert len(service.backend.lexical_search("harbour news", 5, "d1")) == 2  # "Ships dock..." via the title
     assert [p.text for p in service.ask("ships", "d1").passages][0] == "Ships dock here daily."  # text as written
     # A store written by an earlier version: sentences indexed under their own text only.
-    prepared = service.store.get_document("d1")
-    service.store.put_document(*_untitled(prepared.text))
-    service.store.set_meta("ingest_recipe", "older")
-    assert len(service.store.lexical_search("harbour news", 5, "d1")) == 1
+    prepared = service.backend.get_document("d1")
+    service.backend.put_document(*_untitled(prepared.text))
+    service.backend.set_meta("ingest_recipe", "older")
+    assert len(service.backend.lexical_search("harbour news", 5, "d1")) == 1
     service.close()
     again = QAService.open(settings, FakeEmbedder())
-    assert len(again.store.lexical_search("harbour news", 5, "d1")) == 2
-    assert again.store.get_meta("ingest_recipe") != "older"
+    assert len(again.backend.lexical_search("harbour news", 5, "d1")) == 2
+    assert again.backend.get_meta("ingest_recipe") != "older"
     again.close()
 
 
@@ -195,11 +195,11 @@ class CountingEmbedder(FakeEmbedder):
 def test_a_new_recipe_that_changes_only_the_lexical_side_embeds_nothing_again(
         settings: Settings, service: QAService) -> None:
     service.put(DOC)
-    service.store.set_meta("ingest_recipe", "older")
+    service.backend.set_meta("ingest_recipe", "older")
     service.close()
     counting = CountingEmbedder()
     again = QAService.open(settings, counting)
-    assert again.store.get_meta("ingest_recipe") != "older"  # prepared again ...
+    assert again.backend.get_meta("ingest_recipe") != "older"  # prepared again ...
     assert "Ships dock here daily." not in counting.texts  # ... from the vectors it had
     assert again.ask("ships", "d1").passages[0].text == "Ships dock here daily."
     again.close()

@@ -1,0 +1,56 @@
+"""PostgreSQL + pgvector: vectors are written with their sentences, in the same transaction, and
+searched in the database (HNSW), so there is no vector file to keep in step; every process
+sharing the database sees every write at once, conversations included."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.frequencies import Frequencies
+from index.postgres import PostgresStore
+from index.reembedding import reembed
+from index.sessions import PostgresSessions
+from index.types import BackendConfig
+
+
+class PostgresBackend(PostgresStore):
+    def __init__(self, config: BackendConfig, embedder: Embedder) -> None:
+        assert config.database_url is not None  # the factory opens this backend only for a URL
+        super().__init__(config.database_url, embedder.dim)
+        # Row locks keep writers of several processes apart; this keeps a check-then-write of one
+        # process's threads together.
+        self._writer = threading.RLock()
+        self._frequencies = Frequencies()
+        try:
+            if self.get_meta("vector_model") != embedder.name:
+                reembed(self, embedder)
+            self._sessions = PostgresSessions(self)
+        except BaseException:
+            self.close()
+            raise
+
+    def search(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]:
+        return self.nearest(query, k, only)
+
+    def vector_count(self) -> int:
+        return self.count_sentences()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._writer:
+            yield
+
+    def check_room(self, text_bytes: int, sentences: int) -> None:
+        """The disk is the database server's: not checked here (a full one rolls the write back)."""
+
+    def document_frequencies(self, words: list[str]) -> tuple[dict[str, int], int]:
+        with self.lock:
+            return self._frequencies.get(self.generation(), words, super().document_frequencies)
+
+    def sessions(self) -> PostgresSessions:
+        return self._sessions
