@@ -364,6 +364,24 @@ class QAService:
             known[_TOTAL] = total
         return {w: known[w] for w in words}, known[_TOTAL]
 
+    # --- bulk writes (qa.bulk) --------------------------------------------------------------
+    def put_prepared(self, items: list[tuple[NewDocument, np.ndarray]], save: bool = True) -> list[bool]:
+        """Store documents already prepared and embedded (by `qa.bulk`), in one transaction; whether
+        each was new. `save=False` leaves the vector file for a later call: saved once per run, not
+        once per batch (a stale file is rebuilt from the store at the next start, so nothing is lost)."""
+        for doc, _ in items:
+            self._ensure_room(doc)
+        with self._write_lock:
+            created = [not self.store.has_document(doc.id) for doc, _ in items]
+            many = getattr(self.store, "put_documents", None)  # PostgreSQL: one document at a time
+            done = many(items) if many else [self.store.put_document(d, v) for d, v in items]
+            for (removed, added), (_, vectors) in zip(done, items, strict=True):
+                self.vectors.remove(removed)
+                self.vectors.add(added, vectors)
+            if save:
+                self._save_vectors()
+        return created
+
 
 def encoder_kind(settings: Settings) -> str:
     """The backend `auto` stands for: int8 (the encoder about twice as fast; squad_dev P@1 0.684
