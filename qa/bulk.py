@@ -87,11 +87,6 @@ class BulkIngest:
             found = self._prepared(entry)
             if found is None:
                 continue
-            if any(p.document.id == found.document.id for p in self._pending):
-                self._flush(save=False)  # the same id twice in a run: the first is stored before the second is judged
-                found = self._prepared(entry)
-                if found is None:
-                    continue
             self._pending.append(found)
             self._size += len(found.document.sentences)
             if self._size >= self.batch_sentences:
@@ -107,7 +102,10 @@ class BulkIngest:
         try:
             doc = entry.document
             cleaned = clean_document(doc.text, doc.format, doc.title)
-            if self._unchanged(doc, *identity(doc, cleaned), doc.url or cleaned.url):
+            document_id, checksum = identity(doc, cleaned)
+            if any(p.document.id == document_id for p in self._pending):
+                self._flush(save=False)  # the same id again: the earlier one is stored before this one is judged
+            if self._unchanged(document_id, checksum, doc.url or cleaned.url):
                 self.report.unchanged += 1
                 self._progress()
                 return None
@@ -116,7 +114,7 @@ class BulkIngest:
             self._fail(entry, str(exc))
             return None
 
-    def _unchanged(self, doc: DocumentInput, document_id: str, checksum: str, url: str | None) -> bool:
+    def _unchanged(self, document_id: str, checksum: str, url: str | None) -> bool:
         store = self.service.store
         if not store.has_document(document_id):
             return False
