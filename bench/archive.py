@@ -129,7 +129,8 @@ def documents(archive: Path) -> Iterator[dict[str, object]]:
 
 
 def post_each(server: Server, archive: Path) -> int:
-    return sum(server.http.post("/documents", json=d).raise_for_status().json()["sentences"] for d in documents(archive))
+    sent = (server.http.post("/documents", json=d).raise_for_status() for d in documents(archive))
+    return sum(r.json()["sentences"] for r in sent)
 
 
 def post_batches(server: Server, archive: Path, size: int = 100) -> int:
@@ -197,7 +198,7 @@ def row(name: str, sentences: int, seconds: float, cpu: float, extra: str = "") 
 
 def rates(args: argparse.Namespace, work: Path, models: Path) -> None:
     print(f"{'ingest':<46} {'sentences':>9} {'seconds':>8} {'sent/s':>8} {'CPU-s':>8} {'sent/CPU-s':>9}", flush=True)
-    plain_cmd = [sys.executable, str(Path(__file__).resolve()), "plain", str(args.archive), *(["--fake"] if FAKE else [])]
+    plain_cmd = [sys.executable, str(Path(__file__).resolve()), "plain", str(args.archive), *(["--fake"] * bool(FAKE))]
     seconds, cpu, peak, out = watched(plain_cmd, environment(work / "plain", models))
     result = json.loads(out.strip().splitlines()[-1])
     row("plain: sentence-transformers (PyTorch) + FAISS", result["sentences"], result["seconds"], result["cpu"],
