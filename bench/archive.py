@@ -232,6 +232,18 @@ def scale(args: argparse.Namespace, work: Path, models: Path, factor: int) -> No
         server.close()
 
 
+def first_start(work: Path, models: Path, port: int) -> None:
+    """The first start exports the model (in a child process): PyTorch must not stay in the server."""
+    exported = any(models.glob("*.onnx"))
+    server = Server(environment(work / "first", models, port), port)
+    try:
+        print(f"first start{' (export reused)' if exported else ' (model exported and quantised)'}: ready in "
+              f"{server.ready_seconds:.1f} s, RSS {server.rss:.0f} MB, torch loaded: {'yes' if server.torch else 'no'}",
+              flush=True)
+    finally:
+        server.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -264,7 +276,7 @@ def main() -> int:
         work = Path(tmp)
         models = (args.models or work / "models").resolve()
         models.mkdir(parents=True, exist_ok=True)
-        watched([sys.executable, "-m", "qa.cli", "documents"], environment(work / "export", models))  # export once
+        first_start(work, models, args.port)
         if not args.skip_rates:
             rates(args, work, models)
         for factor in args.scales:

@@ -172,14 +172,15 @@ class BulkIngest:
 
 
 def embed_sorted(service: QAService, texts: list[str]) -> np.ndarray:
-    """Vectors of `texts` in their order, embedded shortest first in chunks of similar length: a
-    chunk is padded to its longest text, so mixed lengths would waste most of the work."""
-    out = np.empty((len(texts), service.embedder.dim), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for start in range(0, len(order), ENCODE_CHUNK):
-        rows = order[start:start + ENCODE_CHUNK]
-        out[rows] = service.embedder.encode([texts[i] for i in rows])
-    return out
+    """Vectors of `texts` in their order, embedded shortest first in chunks of similar length (a
+    chunk is padded to its longest text, so mixed lengths would waste much of the work), and each
+    distinct text once (an archive repeats its boilerplate lines: "Share this story", credits)."""
+    distinct = sorted(set(texts), key=lambda t: (len(t), t))  # in a stable order: runs repeat exactly
+    vectors = np.empty((len(distinct), service.embedder.dim), dtype=np.float32)
+    for start in range(0, len(distinct), ENCODE_CHUNK):
+        vectors[start:start + ENCODE_CHUNK] = service.embedder.encode(distinct[start:start + ENCODE_CHUNK])
+    row = {text: i for i, text in enumerate(distinct)}
+    return vectors[[row[t] for t in texts]]
 
 
 def _split(matrix: np.ndarray, sizes: list[int]) -> list[np.ndarray | None]:
