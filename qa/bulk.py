@@ -20,7 +20,7 @@ import numpy as np
 
 from index.store import NewDocument
 from qa.cleaning import clean_document
-from qa.errors import QAError
+from qa.errors import DocumentNotFound, QAError
 from qa.ingestion import DocumentInput, identity, prepare_cleaned
 from qa.question import content_words
 
@@ -115,10 +115,10 @@ class BulkIngest:
             return None
 
     def _unchanged(self, document_id: str, checksum: str, url: str | None) -> bool:
-        store = self.service.store
-        if not store.has_document(document_id):
+        try:
+            current = self.service.get(document_id)
+        except DocumentNotFound:
             return False
-        current = store.get_document(document_id)
         if current.checksum == checksum and current.url == url:
             return True
         if not self.replace_existing:
