@@ -4,7 +4,7 @@ size, restart-to-ready and one-client /ask p50/p99, at 1x, 4x and 16x the archiv
 ids and shuffled paragraphs).
 
     python bench/archive.py make /tmp/archive.jsonl ../shared/eval/squad_dev/corpus.jsonl   # news-sized pieces
-    python bench/archive.py run /tmp/archive.jsonl --scales 1 4 16 --port 18100
+    python bench/archive.py run /tmp/archive.jsonl --scales 1 4 16 --port 18100 [--baseline /tmp/base]
 
 `make` cuts long articles into pieces of a few paragraphs (about a news article each) and keeps the
 API's fields only. `run` starts every ingest and server as its own process (fresh data folders under
@@ -94,10 +94,11 @@ def environment(data: Path, models: Path, port: int = 0) -> dict[str, str]:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], port: int) -> None:
+    def __init__(self, env: dict[str, str], port: int, code: Path = ROOT) -> None:
         self.url = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=env,
+        env = {**env, "PYTHONPATH": str(code)}  # `code`: this checkout, or an earlier one (--baseline)
+        self.proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=code, env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.http = httpx.Client(base_url=self.url, timeout=600, headers={"Authorization": f"Bearer {KEY}"})
         while not self._ready():
@@ -203,9 +204,12 @@ def rates(args: argparse.Namespace, work: Path, models: Path) -> None:
     result = json.loads(out.strip().splitlines()[-1])
     row("plain: sentence-transformers (PyTorch) + FAISS", result["sentences"], result["seconds"], result["cpu"],
         f"peak RSS {peak:.0f} MB")
-    for name, send in (("one at a time: POST /documents", post_each), ("POST /documents/batch (100 a call)",
-                                                                        post_batches)):
-        server = Server(environment(work / name.split(":")[0].replace(" ", "-"), models, args.port), args.port)
+    runs = [("one at a time: POST /documents", post_each, ROOT),
+            ("POST /documents/batch (100 a call)", post_batches, ROOT)]
+    if args.baseline is not None:
+        runs.insert(0, ("one at a time: POST /documents, --baseline code", post_each, args.baseline.resolve()))
+    for n, (name, send, code) in enumerate(runs):
+        server = Server(environment(work / f"rates-{n}", models, args.port), args.port, code)
         try:
             t0, c0 = time.perf_counter(), server.cpu()
             sentences = send(server, args.archive)
@@ -262,6 +266,8 @@ def main() -> int:
     run.add_argument("--fake", action="store_true", help="fake embedder everywhere (smoke test)")
     run.add_argument("--skip-rates", action="store_true", help="only the scales (no plain / POST comparison)")
     run.add_argument("--work", type=Path, default=None, help="where data folders go (default: a temporary one)")
+    run.add_argument("--baseline", type=Path, default=None,
+                     help="earlier code (git archive COMMIT | tar -x -C DIR): its one-at-a-time POST rate too")
     run.add_argument("--models", type=Path, default=None, help="a folder to keep the ONNX export in between runs")
     args = ap.parse_args()
     if args.command == "make":
