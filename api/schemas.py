@@ -82,6 +82,32 @@ class DocumentCreated(BaseModel):
     sentences: int
 
 
+MAX_BATCH_DOCUMENTS = 1000  # and the body is bounded by QA_MAX_BODY_BYTES, as any document write
+
+
+class DocumentBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[DocumentIn] = Field(..., min_length=1, max_length=MAX_BATCH_DOCUMENTS)
+    replace: bool = Field(False, description="Replace documents whose id is stored with other content "
+                          "(otherwise each such one fails, and the others are stored).")
+
+
+class DocumentFailure(BaseModel):
+    index: int = Field(description="Its place in `documents`, from 0.")
+    id: str | None
+    message: str
+
+
+class DocumentBatchOut(BaseModel):
+    added: int
+    replaced: int
+    unchanged: int = Field(description="Stored already with the same content: skipped.")
+    failed: int
+    sentences: int = Field(description="Sentences embedded and stored by this request.")
+    failures: list[DocumentFailure]
+
+
 class DocumentSummary(BaseModel):
     id: str
     title: str

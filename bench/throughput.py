@@ -70,7 +70,7 @@ def serving(args: argparse.Namespace, workers: int) -> Iterator[None]:
 def ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(url + "/readyz", timeout=2) as r:
-            return r.status == 200
+            return bool(r.status == 200)
     except OSError:
         return False
 

@@ -15,7 +15,7 @@ from index.frequencies import Frequencies
 from index.postgres import PostgresStore
 from index.reembedding import reembed
 from index.sessions import PostgresSessions
-from index.types import BackendConfig
+from index.types import BackendConfig, NewDocument
 
 
 class PostgresBackend(PostgresStore):
@@ -44,6 +44,12 @@ class PostgresBackend(PostgresStore):
     def writing(self) -> Iterator[None]:
         with self._writer:
             yield
+
+    def put_documents(self, items: list[tuple[NewDocument, np.ndarray]],
+                      save: bool = True) -> list[tuple[list[int], list[int]]]:
+        """One transaction per document: vectors go with their rows, so there is nothing to save."""
+        with self.writing():
+            return [self.put_document(doc, vectors) for doc, vectors in items]
 
     def check_room(self, text_bytes: int, sentences: int) -> None:
         """The disk is the database server's: not checked here (a full one rolls the write back)."""

@@ -132,6 +132,21 @@ class SqliteBackend(Store):
     def delete_document(self, document_id: str) -> list[int]:
         return self._written(lambda: (super(SqliteBackend, self).delete_document(document_id), []), None)[0]
 
+    def put_documents(self, items: list[tuple[NewDocument, np.ndarray]],
+                      save: bool = True) -> list[tuple[list[int], list[int]]]:
+        with self.writing():
+            if self.generation() != self._vectors_at:
+                self._take_up(self.generation(), rebuild=True)
+            done = self._put_all(items)
+            for (removed, added), (_, vectors) in zip(done, items, strict=True):
+                self._vectors.remove(removed)
+                self._vectors.add(added, vectors)
+            if save:
+                self._save()
+            else:  # the index in memory is current; the file is written by the run's last batch
+                self._vectors_at = self.generation()
+        return done
+
     def _written(self, write: Callable[[], tuple[list[int], list[int]]],
                  vectors: np.ndarray | None) -> tuple[list[int], list[int]]:
         with self.writing():

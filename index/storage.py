@@ -134,6 +134,12 @@ class Backend(Storage, VectorSearch, Protocol):
         """One writer at a time, across threads and (SQLite) processes: a check-then-write
         sequence inside it sees no other write in between. Re-entrant within a thread."""
 
+    def put_documents(self, items: list[tuple[NewDocument, np.ndarray]],
+                      save: bool = True) -> list[tuple[list[int], list[int]]]:
+        """Store many documents (a bulk ingest's batch) as `put_document` would, with the vectors
+        in step; `save=False` may leave a vector file for the last batch of a run to write (a
+        reader that finds it older than the store rebuilds it from the stored vectors)."""
+
     def check_room(self, text_bytes: int, sentences: int) -> None:
         """Raise StorageFull, before anything is written, when a document of that size would
         leave less free disk than the backend was opened to keep (no check where the disk is

@@ -120,21 +120,35 @@ class Store:
     # --- writes -----------------------------------------------------------------------------
     def put_document(self, doc: NewDocument, vectors: np.ndarray) -> tuple[list[int], list[int]]:
         """Insert or replace a document in one transaction; returns (removed ids, added ids)."""
-        now = time.time()
+        return self._put_all([(doc, vectors)])[0]
+
+    def put_documents(self, items: list[tuple[NewDocument, np.ndarray]],
+                      save: bool = True) -> list[tuple[list[int], list[int]]]:
+        """Insert or replace many documents in one transaction (one fsync and one generation for
+        all of them: a bulk ingest's cost per document would otherwise be a commit); returns each
+        one's (removed ids, added ids). `save` concerns a vector file: this store has none."""
+        return self._put_all(items)
+
+    def _put_all(self, items: list[tuple[NewDocument, np.ndarray]]) -> list[tuple[list[int], list[int]]]:
+        # Not `put_documents`: a backend overriding that to keep its vectors in step calls this.
         with self.lock, self._transaction():
-            created = self._conn.execute(
-                "SELECT created_at FROM documents WHERE id = ?", (doc.id,)
-            ).fetchone()
-            removed = self._delete_rows(doc.id)
-            created_at, updated_at = doc.stamps or (created[0] if created else now, now)
-            self._conn.execute(
-                "INSERT INTO documents(id, title, url, metadata, text, checksum, created_at, updated_at, suggestions)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc.id, doc.title, doc.url, json.dumps(doc.metadata), doc.text, doc.checksum, created_at, updated_at,
-                 json.dumps(doc.suggestions)),
-            )
-            added = [self._insert_sentence(doc.id, i, s, vectors[i]) for i, s in enumerate(doc.sentences)]
+            done = [self._put_rows(doc, vectors, time.time()) for doc, vectors in items]
             self._bump_generation()
+        return done
+
+    def _put_rows(self, doc: NewDocument, vectors: np.ndarray, now: float) -> tuple[list[int], list[int]]:
+        created = self._conn.execute(
+            "SELECT created_at FROM documents WHERE id = ?", (doc.id,)
+        ).fetchone()
+        removed = self._delete_rows(doc.id)
+        created_at, updated_at = doc.stamps or (created[0] if created else now, now)
+        self._conn.execute(
+            "INSERT INTO documents(id, title, url, metadata, text, checksum, created_at, updated_at, suggestions)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.title, doc.url, json.dumps(doc.metadata), doc.text, doc.checksum, created_at, updated_at,
+             json.dumps(doc.suggestions)),
+        )
+        added = [self._insert_sentence(doc.id, i, s, vectors[i]) for i, s in enumerate(doc.sentences)]
         return removed, added
 
     def delete_document(self, document_id: str) -> list[int]:

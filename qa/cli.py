@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,13 +19,17 @@ from qa.settings import Settings
 TRAINING_DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "squad_train"
 
 if TYPE_CHECKING:
+    from qa.bulk import Entry, Failure, Report
     from qa.service import QAService
 
 EXAMPLES = {
     "serve": "examples:\n  qa serve\n  QA_ADMIN_KEY=secret qa serve --host 0.0.0.0 --port 8080",
     "ask": 'examples:\n  qa ask "what did Brokenshire say?"\n'
            '  qa ask "Who is the mayor?" --document 000_faad21c899ddfd9f --json',
-    "ingest": "examples:\n  qa ingest seeds/\n  qa ingest article.html notes.md story.json",
+    "ingest": "examples:\n  qa ingest seeds/\n  qa ingest article.html notes.md story.json\n"
+              "  qa ingest archive.jsonl        # one document a line: {\"id\", \"title\", \"text\", \"url\", ...}\n"
+              "  zcat archive.jsonl.gz | qa ingest -\n"
+              "Run again after an interruption, it skips what is stored unchanged.",
     "documents": "examples:\n  qa documents\n  qa documents --json",
     "train": "examples:\n  qa train --out /tmp/answerability.json\n"
              "  qa train --corpus my/corpus.jsonl --questions my/questions.jsonl --precision 0.85\n"
@@ -52,9 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, default=3, help="passages to show (default 3)")
     ask.add_argument("--json", action="store_true", help="print the full response as JSON")
 
-    ingest = sub.add_parser("ingest", help="add .txt/.md/.html/.json files or folders",
+    ingest = sub.add_parser("ingest", help="add .txt/.md/.html/.json files, folders, JSONL archives or - (stdin)",
                             epilog=EXAMPLES["ingest"], formatter_class=fmt)
-    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.add_argument("paths", nargs="+", type=Path, help="files, folders, .jsonl archives; - reads JSONL from stdin")
+    ingest.add_argument("--batch-sentences", type=int, default=2048,
+                        help="sentences embedded and written together (default 2048; memory grows with it)")
     ingest.add_argument("--replace", action="store_true", help="replace documents whose id already exists")
 
     docs = sub.add_parser("documents", help="list stored documents", epilog=EXAMPLES["documents"],
@@ -174,27 +181,54 @@ def _ask(service: QAService, args: argparse.Namespace) -> int:
 
 
 def _ingest(service: QAService, args: argparse.Namespace) -> int:
-    """Every file is reported: added, replaced, unchanged or skipped with its reason. A file that
-    could not be read or cleaned is skipped, not fatal to the rest (exit status 1 then)."""
+    """Every document is counted: added, replaced, unchanged or skipped with its reason. One that
+    could not be read, cleaned or stored is skipped, not fatal to the rest (exit status 1 then)."""
     from tqdm import tqdm
 
-    from qa.ingestion import read_file, survey
+    from qa.bulk import BulkIngest
 
-    files, skipped = survey(args.paths)
-    counts = {"added": 0, "unchanged": 0, "replaced": 0}
-    failed = 0
-    for path in tqdm(files, unit="doc", desc="ingesting", disable=len(files) < 2, file=sys.stderr):
-        try:
-            result = service.put(read_file(path), replace_existing=args.replace)
-        except QAError as exc:
-            failed += 1
-            skipped.append((path, str(exc).removeprefix(f"{path}: ")))
-            continue
-        counts["added" if result.created else "replaced" if result.changed else "unchanged"] += 1
+    if not 1 <= args.batch_sentences <= 100_000:
+        raise QAError("--batch-sentences must be between 1 and 100000")
+    entries, skipped, total = _entries(args.paths)
+    with tqdm(total=total, unit="doc", desc="ingesting", file=sys.stderr, disable=None) as bar:
+        def progress(report: Report) -> None:
+            bar.update(report.done - bar.n)
+            bar.set_postfix(sentences=report.sentences, refresh=False)
+
+        def failed(failure: Failure) -> None:
+            bar.write(f"skipped {failure.name}: {failure.message}", file=sys.stderr)
+
+        report = BulkIngest(service, replace_existing=args.replace, batch_sentences=args.batch_sentences,
+                            learn_words=False, on_progress=progress, on_failure=failed).run(entries)
     for path, reason in skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
-    print(", ".join(f"{n} {k}" for k, n in {**counts, "skipped": len(skipped)}.items()))
-    return 1 if failed else 0
+    counts = {"added": report.added, "unchanged": report.unchanged, "replaced": report.replaced,
+              "skipped": report.failed + len(skipped)}
+    print(", ".join(f"{n} {k}" for k, n in counts.items()) + f"; {report.sentences} sentences embedded")
+    return 1 if report.failed else 0
+
+
+def _entries(paths: list[Path]) -> tuple[Iterator[Entry], list[tuple[Path, str]], int | None]:
+    """The documents of every path in order (`-`: JSONL from stdin), the files skipped inside
+    folders, and how many documents there are when that is known without reading stdin."""
+    from qa.archive import ARCHIVE_SUFFIXES, from_files, from_jsonl
+    from qa.ingestion import survey
+
+    stdin = [p for p in paths if str(p) == "-"]
+    if len(stdin) > 1:
+        raise QAError("- (stdin) can be given once")
+    files, skipped = survey([p for p in paths if str(p) != "-"])
+    total = None if stdin else sum(_lines(f) if f.suffix.lower() in ARCHIVE_SUFFIXES else 1 for f in files)
+    stream = from_files(files)
+    if stdin:
+        stream = itertools.chain(stream, from_jsonl(sys.stdin.buffer, "stdin"))
+    return stream, skipped, total
+
+
+def _lines(path: Path) -> int:
+    """Non-blank lines: the progress bar's total (read line by line; an archive is never held whole)."""
+    with path.open("rb") as f:
+        return sum(1 for line in f if line.strip())
 
 
 def _documents(service: QAService, args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from index.types import NewDocument, NewSentence
-from qa.cleaning import Format, clean_document
+from qa.cleaning import Cleaned, Format, clean_document
 from qa.errors import BadInput
 from qa.identifiers import validate_id
 from qa.segmentation import Segmenter
@@ -40,9 +40,19 @@ def document_id_for(text: str) -> str:
 
 
 def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
-    cleaned = clean_document(doc.text, doc.format, doc.title)
-    spans = segmenter.split(cleaned.text)
+    return prepare_cleaned(doc, clean_document(doc.text, doc.format, doc.title), segmenter)
+
+
+def identity(doc: DocumentInput, cleaned: Cleaned) -> tuple[str, str]:
+    """The id a document is stored under and the checksum of its content: known before the costly
+    segmentation, so that a bulk ingest run again skips what it stored the first time."""
     document_id = validate_id(doc.id) if doc.id else document_id_for(cleaned.text)
+    return document_id, hashlib.sha256(f"{cleaned.title}\n{cleaned.text}".encode()).hexdigest()
+
+
+def prepare_cleaned(doc: DocumentInput, cleaned: Cleaned, segmenter: Segmenter) -> NewDocument:
+    spans = segmenter.split(cleaned.text)
+    document_id, checksum = identity(doc, cleaned)
     # The title goes with every sentence into the lexical index (not into the returned text):
     # a sentence rarely repeats what its article is about ("They defeated the Arizona
     # Cardinals"), and a question usually names it. Not into the embedding: there it blurs the
@@ -50,7 +60,6 @@ def prepare(doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
     title = cleaned.title
     sentences = [NewSentence(s.start, s.end, s.text, index_text=f"{s.text} {title}".strip(), embed_text=s.text)
                  for s in spans]
-    checksum = hashlib.sha256(f"{cleaned.title}\n{cleaned.text}".encode()).hexdigest()
     # What the page says about itself fills in what the caller left out; the caller's word wins.
     return NewDocument(id=document_id, title=cleaned.title, text=cleaned.text, checksum=checksum,
                        sentences=sentences, url=doc.url or cleaned.url, metadata={**cleaned.metadata, **doc.metadata},

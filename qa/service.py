@@ -304,3 +304,15 @@ class QAService:
     def _idf(self, q: question.Question) -> dict[str, float]:
         counts, total = self.backend.document_frequencies(list(q.words))
         return {t: math.log(1 + total / (1 + counts[w])) for t, w in zip(q.terms, q.words, strict=True)}
+
+    # --- bulk writes (qa.bulk) --------------------------------------------------------------
+    def put_prepared(self, items: list[tuple[NewDocument, np.ndarray]], save: bool = True) -> list[bool]:
+        """Store documents already prepared and embedded (by `qa.bulk`), in one transaction; whether
+        each was new. `save=False` leaves the vector file for a later call: saved once per run, not
+        once per batch (a stale file is rebuilt from the store by its next reader: nothing is lost)."""
+        for doc, _ in items:
+            self.backend.check_room(len(doc.text.encode("utf-8", "surrogatepass")), len(doc.sentences))
+        with self.backend.writing():
+            created = [not self.backend.has_document(doc.id) for doc, _ in items]
+            self.backend.put_documents(items, save=save)
+        return created

@@ -91,3 +91,21 @@ def test_abuse_bench_replays_the_attacks(tmp_path: Path) -> None:
     feedback = attacks["4 disk, /feedback"]
     assert feedback["rows_stored_after"] - feedback["rows_stored_before"] <= 10  # the default rate limit
     assert set(attacks["3 made-up bearer tokens, QA_RATE_LIMIT=5/minute"]["statuses"]) <= {"200", "429"}
+
+
+def test_archive_bench_runs_small(tmp_path: Path) -> None:
+    import socket
+
+    source = tmp_path / "source.jsonl"
+    source.write_text(json.dumps({"id": "a", "title": "A", "text": "\n\n".join(
+        f"Paragraph {i} says the mill closed in {1800 + i} after a long strike by its workers." for i in range(9))}))
+    archive = tmp_path / "archive.jsonl"
+    _run("bench/archive.py", "make", str(archive), str(source), "--paragraphs", "3")
+    assert len(archive.read_text().splitlines()) == 3
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = _run("bench/archive.py", "run", str(archive), "--fake", "--scales", "1", "2", "--questions", "5",
+               "--port", str(port), "--work", str(tmp_path))
+    assert "plain" in out and "POST /documents/batch" in out and "bulk qa ingest, 2x (6 documents)" in out
+    assert out.count("restart to ready") == 2 and "torch loaded: no" in out

@@ -191,7 +191,7 @@ def test_a_full_disk_is_507_and_nothing_is_stored(client: TestClient, admin: dic
 
     real = shutil.disk_usage
     monkeypatch.setattr("index.sqlite_backend.shutil.disk_usage",
-                        lambda p: real(p)._replace(free=1024 * 1024))  # type: ignore[attr-defined]
+                        lambda p: real(p)._replace(free=1024 * 1024))
     r = client.post("/documents", json={"id": "big", "text": "Some article text. " * 200}, headers=admin)
     assert r.status_code == 507 and r.json()["error"]["code"] == "insufficient_storage"
     assert r.headers["x-request-id"]

@@ -70,3 +70,27 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_ingest_jsonl_resumes_and_names_bad_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    archive = tmp_path / "archive.jsonl"
+    good = [{"id": f"n{i}", "title": f"News {i}", "text": f"Story {i} happened. It was news."} for i in range(3)]
+    archive.write_text("\n".join([json.dumps(good[0]), json.dumps(good[1])]) + "\n")
+    assert main(["ingest", str(archive)]) == 0
+    assert "2 added" in capsys.readouterr().out
+    archive.write_text("\n".join([*(json.dumps(g) for g in good), '{"id": "broken"']) + "\n")
+    assert main(["ingest", str(archive), "--batch-sentences", "1"]) == 1  # the bad line: status 1, others stored
+    out, err = capsys.readouterr()
+    assert "1 added, 2 unchanged, 0 replaced, 1 skipped" in out
+    assert f"skipped {archive}:4: not a JSON object" in err
+    assert main(["documents", "--json"]) == 0
+    assert {d["id"] for d in json.loads(capsys.readouterr().out)} >= {"n0", "n1", "n2"}
+
+
+def test_ingest_reads_jsonl_from_stdin(tmp_path: Path) -> None:
+    lines = "\n".join(json.dumps({"id": f"s{i}", "text": f"Piped story {i}."}) for i in range(2))
+    done = subprocess.run([sys.executable, "-m", "qa.cli", "ingest", "-"], input=lines, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "2 added" in done.stdout
+    assert main(["ingest", "-", "-"]) == 2  # stdin once

@@ -5,7 +5,7 @@ import pytest
 
 from index.embedder import FakeEmbedder
 from index.store import NewDocument, NewSentence, Store
-from index.vectors import INDEX_FILE, VectorIndex
+from index.vectors import INDEX_FILE
 from qa.errors import BadInput, Conflict, DocumentNotFound
 from qa.ingestion import DocumentInput
 from qa.service import QAService, encoder_kind
