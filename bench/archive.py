@@ -176,7 +176,7 @@ def plain(archive: Path) -> None:
     on PyTorch (each article's sentences in one call, its default batch of 32), FAISS add."""
     import faiss
 
-    from index.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder
+    from index.embedders.base import Embedder, FakeEmbedder, SentenceTransformerEmbedder
     from qa.ingestion import DocumentInput, prepare
     from qa.segmentation import Segmenter
 

@@ -20,7 +20,7 @@ import faiss
 import numpy as np
 
 from bench._common import SHARED, load
-from index.embedder import load_embedder
+from index.embedders.base import load_embedder
 from qa.ingestion import DocumentInput, prepare
 from qa.segmentation import Segmenter
 from qa.service import QAService

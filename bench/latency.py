@@ -27,8 +27,8 @@ from pathlib import Path
 
 from bench._common import SHARED, load
 from bench.quality import open_service
-from index.batching import BatchingEmbedder
-from index.embedder import Embedder, load_embedder
+from index.embedders.base import Embedder, load_embedder
+from index.embedders.batching import BatchingEmbedder
 
 
 def interleaved(variants: list[tuple[str, Callable[[str], object]]], questions: list[str],

@@ -22,7 +22,7 @@ from typing import Any
 
 from bench._common import ROOT, SHARED, load
 from bench.evaluate import is_right  # one definition of a right passage
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from qa import reranking
 from qa.ingestion import DocumentInput
 from qa.service import QAService

@@ -23,7 +23,7 @@ import faiss
 import numpy as np
 import psutil
 
-from index.vectors import Approximation, VectorIndex
+from index.faiss.vectors import Approximation, VectorIndex
 
 BATCH = 50_000  # vectors per add, as a rebuild from the store feeds them
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from index.memo import Memo
+from index.cache import Memo
 
 _TOTAL = ""  # not a word: where the sentence count is kept
 Read = Callable[[list[str]], tuple[dict[str, int], int]]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from index.embedder import Embedder
-from index.storage import Storage
-from index.vectors import VectorIndex
+from index.embedders.base import Embedder
+from index.faiss.vectors import VectorIndex
+from index.protocols import Storage
 
 log = logging.getLogger("index.reembedding")
 

@@ -67,7 +67,7 @@ class BackendConfig:
 
     data_dir: Path
     database_url: str | None = None  # postgresql://...; None = SQLite and FAISS in `data_dir`
-    ann_threshold: int = 100_000  # see `index.vectors.Approximation`
+    ann_threshold: int = 100_000  # see `index.faiss.vectors.Approximation`
     ann_nprobe: int = 64
     min_free_bytes: int = 0  # free disk a write must leave in `data_dir` (SQLite only)
     shared_sessions: bool = False  # conversations in the database, for several serving processes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.storage import Storage
+from index.protocols import Storage
 from qa.highlight import span
 from qa.question import Question
 from qa.retrieval import Candidate

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from index.storage import Storage
+from index.protocols import Storage
 from qa.answers import Passage
 
 NOTE = "according to the page's metadata (not a sentence of the article)"

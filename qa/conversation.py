@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from index.errors import StoreError
-from index.storage import SessionStore
+from index.protocols import SessionStore
 from qa.question import MAX_CHARS, names_in, parse
 
 log = logging.getLogger("qa.conversation")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.feedback import Feedback
-from index.storage import Exporting, Storage
+from index.protocols import Exporting, Storage
 from qa.errors import BadInput
 
 FEEDBACK_LIMIT = 1_000_000

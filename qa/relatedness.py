@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from index.embedder import Embedder
+from index.embedders.base import Embedder
 
 
 class Relatedness:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.storage import Storage, VectorSearch
+from index.protocols import Storage, VectorSearch
 from index.types import StoredSentence
 
 RRF_K = 60  # the usual constant from Cormack et al. (2009): damps the head of each ranking

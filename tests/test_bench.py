@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import NEUTRAL, ROOT, SEEDS

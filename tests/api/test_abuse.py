@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from qa import conversation
 from qa.service import QAService
 from qa.settings import Settings
@@ -190,7 +190,7 @@ def test_a_full_disk_is_507_and_nothing_is_stored(client: TestClient, admin: dic
     import shutil
 
     real = shutil.disk_usage
-    monkeypatch.setattr("index.sqlite_backend.shutil.disk_usage",
+    monkeypatch.setattr("index.sqlite.backend.shutil.disk_usage",
                         lambda p: real(p)._replace(free=1024 * 1024))
     r = client.post("/documents", json={"id": "big", "text": "Some article text. " * 200}, headers=admin)
     assert r.status_code == 507 and r.json()["error"]["code"] == "insufficient_storage"

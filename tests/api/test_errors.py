@@ -134,7 +134,7 @@ def test_a_store_that_cannot_load_keeps_readyz_503(settings: Settings, tmp_path:
 def test_a_lost_database_connection_is_503_then_recovers(postgres_url: str, tmp_path: Path) -> None:
     import psycopg
 
-    from index.embedder import FakeEmbedder
+    from index.embedders.base import FakeEmbedder
     from tests.conftest import ADMIN_KEY, NEUTRAL, SEEDS
 
     settings = Settings(data_dir=tmp_path / "d", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL,

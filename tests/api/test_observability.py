@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.observability import JsonFormatter, request_id
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from qa.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings

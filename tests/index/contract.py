@@ -5,7 +5,7 @@ provides one fixture, `open_store`, that opens (or re-opens) a store on the same
         @pytest.fixture
         def open_store(self, ...) -> Iterator[Opener]: ...
 
-Each mixin pins one part of `index.storage.Storage`; a backend that does not offer a part can
+Each mixin pins one part of `index.protocols.Storage`; a backend that does not offer a part can
 inherit the mixins it does. `CORPUS` and `QUERIES` are the fixed corpus the lexical-ranking
 parity test (tests/index/test_lexical_parity.py) compares the backends on.
 """
@@ -20,8 +20,8 @@ import pytest
 
 from index.errors import DocumentNotFound
 from index.feedback import Feedback
-from index.storage import Storage
-from index.store import NewDocument, NewSentence
+from index.protocols import Storage
+from index.sqlite.store import NewDocument, NewSentence
 
 DIM = 4
 Opener = Callable[[], Storage]
@@ -218,7 +218,7 @@ class PersistenceContract:
 
 
 class StorageContract(WritesContract, ReadsContract, LexicalContract, PersistenceContract):
-    """Everything `index.storage.Storage` promises. Subclasses provide `open_store`."""
+    """Everything `index.protocols.Storage` promises. Subclasses provide `open_store`."""
 
 
 # A fixed small corpus for ranking parity: one- and two-term matches, a word shared by many

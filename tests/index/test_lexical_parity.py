@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from index.postgres import PostgresStore
-from index.storage import Storage
-from index.store import Store
+from index.postgres.store import PostgresStore
+from index.protocols import Storage
+from index.sqlite.store import Store
 from tests.index.contract import CORPUS, DIM, QUERIES, make_doc
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder import FakeEmbedder
-from index.store import StoredSentence
+from index.embedders.base import FakeEmbedder
+from index.sqlite.store import StoredSentence
 from qa.answerability import MODEL_FILE, NAMES, Evidence, Model
 from qa.errors import CorruptFile
 from qa.question import parse

@@ -4,9 +4,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder import FakeEmbedder, Matrix
-from index.store import Store
-from index.vectors import VectorIndex
+from index.embedders.base import FakeEmbedder, Matrix
+from index.faiss.vectors import VectorIndex
+from index.sqlite.store import Store
 from qa.archive import from_jsonl
 from qa.bulk import BulkIngest, Entry, Report, embed_sorted
 from qa.ingestion import DocumentInput

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from index.feedback import Feedback
 from qa.cli import main
 from qa.ingestion import DocumentInput

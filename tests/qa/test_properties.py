@@ -7,7 +7,7 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from qa.cleaning import clean_document
 from qa.errors import BadInput
 from qa.ingestion import DocumentInput

@@ -1,4 +1,4 @@
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from qa.relatedness import Relatedness
 
 

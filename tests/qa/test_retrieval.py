@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.store import Store
+from index.sqlite.store import Store
 from qa.retrieval import RRF_K, _fill_missing_dense, gather
 from tests.index.contract import make_doc
 

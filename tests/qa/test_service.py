@@ -3,9 +3,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder import FakeEmbedder
-from index.store import NewDocument, NewSentence, Store
-from index.vectors import INDEX_FILE
+from index.embedders.base import FakeEmbedder
+from index.faiss.vectors import INDEX_FILE
+from index.sqlite.store import NewDocument, NewSentence, Store
 from qa.errors import BadInput, Conflict, DocumentNotFound
 from qa.ingestion import DocumentInput
 from qa.service import QAService, encoder_kind

@@ -7,7 +7,7 @@ from typing import cast
 import numpy as np
 import pytest
 
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from qa import training
 from qa.answerability import Model
 from qa.service import QAService

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, sync_playwright
 
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from qa.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings

@@ -1,6 +1,6 @@
 import numpy as np
 
-from index.embedder import FakeEmbedder, resolve_model_path
+from index.embedders.base import FakeEmbedder, resolve_model_path
 
 
 def test_fake_embedder_is_deterministic_and_normalised() -> None:

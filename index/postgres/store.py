@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import psycopg
 
-from index import lexical, pgsql
+from index import lexical
 from index.errors import DocumentNotFound, StorageFull, StoreError, StoreUnavailable
 from index.feedback import FIELDS, Feedback, as_dict
+from index.postgres import sql as pgsql
 from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
 
 
@@ -68,7 +69,7 @@ class PostgresStore:
                              f"gives {self.dim}: use another database or the model it was built with")
 
     def cursor(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
-        """A cursor on this store's connection (autocommit), for companions such as `index.sessions`."""
+        """A cursor on this store's connection (autocommit), for companions such as `index.postgres.conversations`."""
         return self._cursor()
 
     @contextmanager

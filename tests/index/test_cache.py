@@ -1,4 +1,4 @@
-from index.memo import Memo
+from index.cache import Memo
 
 
 def test_memo_keeps_values_for_one_generation() -> None:

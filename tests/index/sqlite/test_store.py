@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from index.errors import CorruptFile
-from index.storage import Storage
-from index.store import Store
+from index.protocols import Storage
+from index.sqlite.store import Store
 from tests.index.contract import Opener, StorageContract
 from tests.index.contract import make_doc as _doc
 

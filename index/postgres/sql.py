@@ -1,5 +1,5 @@
 """The SQL of the PostgreSQL backend: schema, lexical ranking, and the statements a write
-is made of. `index.postgres` runs them."""
+is made of. `index.postgres.store` runs them."""
 
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ def load_embedder(kind: str, model: str, threads: int = 0, cache_dir: Path | Non
     if kind == "fake":
         return FakeEmbedder()
     if kind in ("onnx", "onnx-int8"):
-        from index.onnx_encoder import OnnxEmbedder
+        from index.embedders.onnx import OnnxEmbedder
 
         return OnnxEmbedder(model, cache_dir or Path("models"), threads, quantize=kind == "onnx-int8")
     return SentenceTransformerEmbedder(model, threads=threads)

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from index.batching import BatchingEmbedder
-from index.embedder import FakeEmbedder, Matrix
+from index.embedders.base import FakeEmbedder, Matrix
+from index.embedders.batching import BatchingEmbedder
 
 
 class Recording(FakeEmbedder):

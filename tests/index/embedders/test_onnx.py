@@ -1,4 +1,4 @@
-from index.onnx_encoder import TOKEN_BUDGET, _batches
+from index.embedders.onnx import TOKEN_BUDGET, _batches
 
 
 def test_batches_keep_order_and_bound_padded_tokens() -> None:

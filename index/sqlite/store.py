@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from index import lexical
-from index.connection import StoreLock, Transaction, add_suggestions_column
+from index.cache import Memo
 from index.errors import CorruptFile, DocumentNotFound
 from index.feedback import FIELDS, Feedback, as_dict
-from index.memo import Memo
-from index.postings import TOKENIZE, Postings
-from index.seal import Seal
+from index.sqlite.connection import StoreLock, Transaction, add_suggestions_column
+from index.sqlite.postings import TOKENIZE, Postings
+from index.sqlite.seal import Seal
 from index.types import DocumentInfo, NewDocument, NewSentence, StoredDocument, StoredSentence
 
 # The data types live in `index.types`; they are re-exported here for older imports.

@@ -15,7 +15,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from index.embedder import Embedder, Matrix
+from index.embedders.base import Embedder, Matrix
 
 
 class Load:

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from index.errors import StoreUnavailable
-from index.postgres import PostgresStore
-from index.sessions import PostgresSessions
+from index.postgres.conversations import PostgresSessions
+from index.postgres.store import PostgresStore
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import NEUTRAL, SEEDS

@@ -10,11 +10,11 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from index.embedder import Embedder
+from index.embedders.base import Embedder
 from index.frequencies import Frequencies
-from index.postgres import PostgresStore
+from index.postgres.conversations import PostgresSessions
+from index.postgres.store import PostgresStore
 from index.reembedding import reembed
-from index.sessions import PostgresSessions
 from index.types import BackendConfig, NewDocument
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from index.embedders.export import temporary
+from index.embedders.onnx import export_targets, exported
 from index.errors import EmbedderUnavailable
-from index.export import temporary
-from index.onnx_encoder import export_targets, exported
 
 
 @pytest.mark.slow  # a real export attempt in a child process

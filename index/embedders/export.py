@@ -1,9 +1,9 @@
 """The one-time conversion of a sentence-transformers model to ONNX (and int8), run in a child
-process by index/onnx_encoder.py: it needs PyTorch, which would otherwise stay in the server's
+process by index/embedders/onnx.py: it needs PyTorch, which would otherwise stay in the server's
 memory for good (~500 MB), and it prints pages of tracer and quantiser notes that an operator has
 no use for (they go to a log file next to the export, read when it fails).
 
-    python -m index.export MODEL_FOLDER FP32_TARGET [INT8_TARGET]
+    python -m index.embedders.export MODEL_FOLDER FP32_TARGET [INT8_TARGET]
 
 Each target is written under a temporary name and renamed when complete; exit status 0 on success.
 """

@@ -1,6 +1,6 @@
 """The same sentence-transformers model run by ONNX Runtime: no PyTorch at serving time.
 
-The model is exported once (that step imports torch, in a child process: index/export.py) into
+The model is exported once (that step imports torch, in a child process: index/embedders/export.py) into
 a cache folder and reused on every start. fp32 gives the PyTorch vectors (cosine 1.000) at a
 fraction of the cost; `quantize=True` adds dynamic int8 weights, faster again but slightly
 different vectors (cosine ~0.99).
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import Matrix, normalise, resolve_model_path
+from index.embedders.base import Matrix, normalise, resolve_model_path
+from index.embedders.export import temporary
 from index.errors import EmbedderUnavailable
-from index.export import temporary
 from index.files import atomic_write, exclusive, sha256_file
 
 log = logging.getLogger("index.onnx")
@@ -145,7 +145,7 @@ def export_targets(folder: Path, cache_dir: Path) -> tuple[Path, Path]:
 
 
 def _convert(folder: Path, fp32: Path, int8: Path | None, fp32_ready: bool) -> None:
-    """Export and/or quantise in a child process (index/export.py): PyTorch and the converters'
+    """Export and/or quantise in a child process (index/embedders/export.py): PyTorch and the converters'
     chatter stay out of the server. A failed attempt leaves no temporary file behind, so the next
     attempt starts clean."""
     targets = [fp32] + ([int8] if int8 else [])
@@ -155,7 +155,7 @@ def _convert(folder: Path, fp32: Path, int8: Path | None, fp32_ready: bool) -> N
     log.info("first start: %s the model for ONNX Runtime (once; later starts reuse it)", steps)
     started = time.monotonic()
     with log_file.open("wb") as out:
-        done = subprocess.run([sys.executable, "-m", "index.export", str(folder), *map(str, targets)],
+        done = subprocess.run([sys.executable, "-m", "index.embedders.export", str(folder), *map(str, targets)],
                               stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False)
     if done.returncode != 0:
         _remove_temporaries(targets)

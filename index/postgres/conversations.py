@@ -6,7 +6,7 @@ unlogged writes skip the write-ahead log, which keeps the extra write per questi
 
 from __future__ import annotations
 
-from index.postgres import PostgresStore
+from index.postgres.store import PostgresStore
 
 SCHEMA = """
 CREATE UNLOGGED TABLE IF NOT EXISTS qa_conversations (

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from index.errors import CorruptFile
-from index.vectors import INDEX_FILE, MANIFEST_FILE, Approximation, VectorIndex
+from index.faiss.vectors import INDEX_FILE, MANIFEST_FILE, Approximation, VectorIndex
 from tests.index.contract import unit_vectors
 
 
@@ -30,7 +30,7 @@ def test_restricted_search_scores_directly_or_by_scan_alike(monkeypatch: pytest.
     index.remove([1005])
     only = [1000 + i for i in range(0, 200, 3)] + [1005, 99999]  # a removed id and one never added
     direct = index.search(vectors[0], 10, only)
-    monkeypatch.setattr("index.vectors.DIRECT_SCORING", 0)  # force the filtered FAISS scan
+    monkeypatch.setattr("index.faiss.vectors.DIRECT_SCORING", 0)  # force the filtered FAISS scan
     scanned = index.search(vectors[0], 10, only)
     assert [i for i, _ in direct] == [i for i, _ in scanned]
     assert np.allclose([s for _, s in direct], [s for _, s in scanned], atol=1e-5)

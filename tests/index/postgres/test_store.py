@@ -12,9 +12,9 @@ import psycopg
 import pytest
 
 from index.errors import StoreError, StoreUnavailable
-from index.postgres import PostgresStore, read_meta
-from index.storage import Storage
-from index.store import NewDocument
+from index.postgres.store import PostgresStore, read_meta
+from index.protocols import Storage
+from index.sqlite.store import NewDocument
 from tests.index.contract import DIM as CONTRACT_DIM
 from tests.index.contract import Opener, StorageContract, make_doc, unit_vectors
 

@@ -4,7 +4,7 @@ FTS5's bm25() reads every matching sentence's size and instance list again on ea
 term's postings (sentence ids and their BM25 weights) are read once per store generation, and a
 question is scored with numpy, several times faster (docs/decisions.md). The tokens (FTS5's own
 tokenizer), the statistics and the formula are those of bm25(), so the ranking is the same
-(tests/index/test_postings.py compares them).
+(tests/index/sqlite/test_postings.py compares them).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlite3
 import numpy as np
 
 from index import lexical
-from index.memo import Memo
+from index.cache import Memo
 
 TOKENIZE = "porter unicode61"  # the lexical index's tokenizer, here and in the store's schema
 K1, B = 1.2, 0.75  # bm25()'s constants

@@ -1,4 +1,4 @@
-"""SQLite + FAISS: the store (`index.store`) with a FAISS index (`index.vectors`) saved beside it
+"""SQLite + FAISS: the store (`index.sqlite.store`) with a FAISS index (`index.faiss.vectors`) saved beside it
 in the data folder, kept in step by the backend itself.
 
 Several processes may serve one data folder. Writers take turns under a file lock; each writer
@@ -20,17 +20,17 @@ from contextlib import AbstractContextManager
 
 import numpy as np
 
-from index.embedder import Embedder
+from index.embedders.base import Embedder
 from index.errors import CorruptFile, StorageFull
+from index.faiss.vectors import INDEX_FILE, Approximation, VectorIndex
 from index.files import WriteLock
 from index.frequencies import Frequencies
 from index.reembedding import reembed
-from index.sqlite_sessions import SqliteSessions
-from index.store import Store
+from index.sqlite.conversations import SqliteSessions
+from index.sqlite.store import Store
 from index.types import BackendConfig, NewDocument
-from index.vectors import INDEX_FILE, Approximation, VectorIndex
 
-log = logging.getLogger("index.sqlite_backend")
+log = logging.getLogger("index.sqlite.backend")
 
 
 class SqliteBackend(Store):

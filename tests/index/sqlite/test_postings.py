@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from index.lexical import query_terms, sentences_with
-from index.postings import Tokenizer, varint
-from index.store import NewDocument, Store
+from index.sqlite.postings import Tokenizer, varint
+from index.sqlite.store import NewDocument, Store
 from tests.index.contract import make_doc
 
 SENTENCES = [

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from index.backend import open_backend, stored_model
-from index.embedder import FakeEmbedder
+from index.embedders.base import FakeEmbedder
 from index.errors import StorageFull
-from index.sqlite_backend import SqliteBackend
-from index.storage import Backend
+from index.faiss.vectors import MANIFEST_FILE
+from index.protocols import Backend
+from index.sqlite.backend import SqliteBackend
 from index.types import BackendConfig, NewDocument, NewSentence
-from index.vectors import MANIFEST_FILE
 
 EMBEDDER = FakeEmbedder(dim=32)
 

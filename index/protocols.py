@@ -1,6 +1,6 @@
 """What the layers above need from storage, whichever backend holds it. `index.backend.open_backend`
-opens one: SQLite with a FAISS file beside it (`index.sqlite_backend`), or PostgreSQL with
-pgvector (`index.postgres_backend`). The layers above see only these protocols and `index.types`."""
+opens one: SQLite with a FAISS file beside it (`index.sqlite.backend`), or PostgreSQL with
+pgvector (`index.postgres.backend`). The layers above see only these protocols and `index.types`."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ class Exporting(Storage, Protocol):
 
 
 class VectorSearch(Protocol):
-    """Nearest sentences by cosine similarity (a `Backend`, or a bare `index.vectors.VectorIndex`)."""
+    """Nearest sentences by cosine similarity (a `Backend`, or a bare `index.faiss.vectors.VectorIndex`)."""
 
     def search(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]: ...
 

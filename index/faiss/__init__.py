@@ -1,0 +1,1 @@
+"""The FAISS vector index the SQLite backend keeps beside its database."""

@@ -1,0 +1,1 @@
+"""PostgreSQL + pgvector: the store, its SQL, conversations, and the backend."""
