@@ -53,6 +53,8 @@ def serving(args: argparse.Namespace, workers: int) -> Iterator[None]:
            "QA_SEEDS_DIR": str(Path(__file__).resolve().parent.parent / "seeds")}
     if args.fake:
         env["QA_EMBEDDER"] = "fake"
+    if args.threads is not None:
+        env["QA_THREADS"] = str(args.threads)
     server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
@@ -96,6 +98,7 @@ def main() -> int:
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/qa-bench-data"))
     ap.add_argument("--fake", action="store_true")
     ap.add_argument("--workers", help="comma-separated QA_WORKERS counts to start and measure in turn, e.g. 1,2,4")
+    ap.add_argument("--threads", type=int, help="QA_THREADS of each started worker (default: the setting's)")
     ap.add_argument("--warmup", type=float, default=30.0, help="seconds of unmeasured load after each start")
     args = ap.parse_args()
     questions = [q["question"] for q in load(args.questions)]
