@@ -29,6 +29,8 @@ class Metrics:
         self.writes = Counter("qa_document_writes_total", "Document writes", ["operation"], registry=self.registry)
         self.sentences = Gauge("qa_index_sentences", "Sentences stored and searchable", registry=self.registry)
         self.documents = Gauge("qa_documents", "Stored documents", registry=self.registry)
+        self.cache = Gauge("qa_answer_cache_lookups", "Answer cache lookups since the start, by result", ["result"],
+                           registry=self.registry)
 
 
 class RequestContext:

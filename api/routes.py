@@ -191,12 +191,14 @@ def readyz(service: Service) -> dict[str, object]:
 @router.get("/metrics", tags=["health"], response_class=PlainTextResponse)
 def prometheus(service: Service, request: Request) -> PlainTextResponse:
     """Prometheus metrics: requests and latency per route and status, answers and abstentions,
-    document writes, index size."""
+    document writes, index size, answer cache hits and misses."""
     m = metrics(request)
     # Read from the store at each scrape: `qa ingest` may have written into it from another process.
     stats = service.stats()
     m.sentences.set(stats["sentences"])
     m.documents.set(stats["documents"])
+    m.cache.labels("hit").set(service.answer_cache.hits)
+    m.cache.labels("miss").set(service.answer_cache.misses)
     return PlainTextResponse(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -26,9 +26,9 @@ def open_migration(config: BackendConfig, url: str) -> tuple[Exporting, Callable
     """For `qa migrate`: the embedded store to copy from (without its vectors' index: the vectors
     are copied from the database), and how to open the PostgreSQL store for vectors of a dimension."""
     from index.postgres.store import PostgresStore
-    from index.sqlite.store import Store
+    from index.sqlite.store import SqliteStore
 
-    return Store(config.database_path), lambda dim: PostgresStore(url, dim)
+    return SqliteStore(config.database_path), lambda dim: PostgresStore(url, dim)
 
 
 def stored_model(config: BackendConfig) -> str | None:

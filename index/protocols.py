@@ -105,7 +105,7 @@ class VectorSearch(Protocol):
     def search(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]: ...
 
 
-class SessionStore(Protocol):
+class ConversationStore(Protocol):
     """Conversations kept where every serving process finds them: (client, last touched in
     wall-clock seconds, turns as JSON) per conversation id."""
 
@@ -145,6 +145,6 @@ class Backend(Storage, VectorSearch, Protocol):
         leave less free disk than the backend was opened to keep (no check where the disk is
         a database server's)."""
 
-    def sessions(self) -> SessionStore | None:
+    def conversation_store(self) -> ConversationStore | None:
         """Where conversations are shared between processes; None when one process serves and
         they are best kept in its memory."""

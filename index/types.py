@@ -70,7 +70,7 @@ class BackendConfig:
     ann_threshold: int = 100_000  # see `index.faiss.vectors.Approximation`
     ann_nprobe: int = 64
     min_free_bytes: int = 0  # free disk a write must leave in `data_dir` (SQLite only)
-    shared_sessions: bool = False  # conversations in the database, for several serving processes
+    shared_conversations: bool = False  # conversations in the database, for several serving processes
 
     @property
     def database_path(self) -> Path:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from index.errors import StoreError
-from index.protocols import SessionStore
+from index.protocols import ConversationStore
 from qa.question import MAX_CHARS, names_in, parse
 
 log = logging.getLogger("qa.conversation")
@@ -114,22 +114,22 @@ class SharedConversations:
     """The same contract as `Conversations`, kept in the database so that any API process can
     answer a follow-up (wall-clock time, as processes on several machines share it)."""
 
-    def __init__(self, sessions: SessionStore, ttl_seconds: float, max_items: int, per_client: int = 0,
+    def __init__(self, store: ConversationStore, ttl_seconds: float, max_items: int, per_client: int = 0,
                  max_turns: int = 20, clock: Callable[[], float] = time.time) -> None:
-        self._sessions, self._ttl, self._max, self._per_client = sessions, ttl_seconds, max_items, per_client
+        self._store, self._ttl, self._max, self._per_client = store, ttl_seconds, max_items, per_client
         self._max_turns, self._clock = max_turns, clock
 
     def get(self, conversation_id: str | None, client: str = "") -> Conversation:
         now = self._clock()
-        row = self._sessions.get_conversation(conversation_id) if conversation_id else None
+        row = self._store.get_conversation(conversation_id) if conversation_id else None
         # Another client's conversation is as good as unknown: a fresh one, revealing nothing.
         if row is not None and conversation_id and now - row[1] <= self._ttl and row[0] == client:
             return Conversation(id=conversation_id, turns=[Turn(**t) for t in json.loads(row[2])], touched=now,
                                 client=row[0])
         found = Conversation(id=uuid.uuid4().hex, touched=now, client=client)
-        self._sessions.put_conversation(found.id, client, now, "[]")
+        self._store.put_conversation(found.id, client, now, "[]")
         try:
-            self._sessions.prune_conversations(client, self._per_client, now - self._ttl, self._max)
+            self._store.prune_conversations(client, self._per_client, now - self._ttl, self._max)
         except StoreError as exc:  # housekeeping never fails a read; the next question trims again
             log.warning("conversation trim skipped: %s", exc)
         return found
@@ -138,7 +138,7 @@ class SharedConversations:
         conversation.turns.append(clipped(turn))
         del conversation.turns[: -self._max_turns]
         conversation.touched = self._clock()
-        self._sessions.put_conversation(conversation.id, conversation.client, conversation.touched,
+        self._store.put_conversation(conversation.id, conversation.client, conversation.touched,
                                         json.dumps([asdict(t) for t in conversation.turns]))
 
 

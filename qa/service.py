@@ -81,10 +81,10 @@ class QAService:
 
     def __post_init__(self) -> None:
         s = self.settings
-        sessions = self.backend.sessions()
-        if sessions is not None:  # processes share the data: they share conversations too
+        shared = self.backend.conversation_store()
+        if shared is not None:  # processes share the data: they share conversations too
             self.conversations = conversation.SharedConversations(
-                sessions, s.conversation_ttl_seconds, s.max_conversations, s.max_conversations_per_client,
+                shared, s.conversation_ttl_seconds, s.max_conversations, s.max_conversations_per_client,
                 max_turns=s.conversation_turns)
         else:
             self.conversations = conversation.Conversations(

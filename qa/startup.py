@@ -26,7 +26,7 @@ def backend_config(settings: Settings) -> BackendConfig:
     url = settings.database_url.get_secret_value() if settings.database_url is not None else None
     return BackendConfig(data_dir=settings.data_dir, database_url=url, ann_threshold=settings.ann_threshold,
                          ann_nprobe=settings.ann_nprobe, min_free_bytes=settings.min_free_bytes,
-                         shared_sessions=settings.workers > 1)
+                         shared_conversations=settings.workers > 1)
 
 
 def open_parts(settings: Settings, embedder: Embedder | None) -> tuple[Embedder, Backend]:

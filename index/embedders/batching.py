@@ -41,8 +41,11 @@ class Load:
         return self._count > 1
 
 
+# Questions encoded together at most: enough to drain a burst, small enough to keep one batch short.
+MAX_BATCH = 32
+
 class BatchingEmbedder:
-    def __init__(self, inner: Embedder, max_batch: int = 32, shared: Embedder | None = None,
+    def __init__(self, inner: Embedder, shared: Embedder | None = None,
                  load: Load | None = None) -> None:
         self.inner = inner
         # `shared`: the encoder for when others are answered meanwhile (`load.busy`), one that
@@ -50,7 +53,7 @@ class BatchingEmbedder:
         self.shared = shared or inner
         self.load = load or Load()
         self.name, self.dim = inner.name, inner.dim
-        self._max = max_batch
+        self._max = MAX_BATCH
         self._waiting = 0  # single questions inside encode(), queued or not
         self._waiting_lock = threading.Lock()
         self._queue: queue.SimpleQueue[tuple[str, Future[np.ndarray]] | None] = queue.SimpleQueue()

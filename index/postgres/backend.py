@@ -12,7 +12,7 @@ import numpy as np
 
 from index.embedders.base import Embedder
 from index.frequencies import Frequencies
-from index.postgres.conversations import PostgresSessions
+from index.postgres.conversations import PostgresConversations
 from index.postgres.store import PostgresStore
 from index.reembedding import reembed
 from index.types import BackendConfig, NewDocument
@@ -29,7 +29,7 @@ class PostgresBackend(PostgresStore):
         try:
             if self.get_meta("vector_model") != embedder.name:
                 reembed(self, embedder)
-            self._sessions = PostgresSessions(self)
+            self._conversations = PostgresConversations(self)
         except BaseException:
             self.close()
             raise
@@ -58,5 +58,5 @@ class PostgresBackend(PostgresStore):
         with self.lock:
             return self._frequencies.get(self.generation(), words, super().document_frequencies)
 
-    def sessions(self) -> PostgresSessions:
-        return self._sessions
+    def conversation_store(self) -> PostgresConversations:
+        return self._conversations

@@ -17,7 +17,7 @@ CREATE INDEX IF NOT EXISTS qa_conversations_by_time ON qa_conversations (touched
 """
 
 
-class PostgresSessions:
+class PostgresConversations:
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
         with store.cursor() as cur:

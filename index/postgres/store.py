@@ -37,10 +37,15 @@ def read_meta(url: str, key: str) -> str | None:
     return str(row[0]) if row else None
 
 
+# pgvector's HNSW candidates per search (its default is 40): more finds the true nearest sentences
+# at the sizes a newsroom keeps. A statement that runs longer than the timeout is a fault, not a load.
+_SESSION_OPTIONS = "-c hnsw.ef_search=100 -c statement_timeout=30000"
+
+
 class PostgresStore:
-    def __init__(self, url: str, dim: int, ef_search: int = 100, statement_timeout_ms: int = 30000) -> None:
+    def __init__(self, url: str, dim: int) -> None:
         self._url, self.dim = url, dim
-        self._options = f"-c hnsw.ef_search={ef_search} -c statement_timeout={statement_timeout_ms}"
+        self._options = _SESSION_OPTIONS
         # One connection per process, serialised by this lock, as with SQLite; processes scale out.
         self._mutex = threading.RLock()
         self._conn = self._connect()

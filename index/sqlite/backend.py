@@ -26,14 +26,14 @@ from index.faiss.vectors import INDEX_FILE, Approximation, VectorIndex
 from index.files import WriteLock
 from index.frequencies import Frequencies
 from index.reembedding import reembed
-from index.sqlite.conversations import SqliteSessions
-from index.sqlite.store import Store
+from index.sqlite.conversations import SqliteConversations
+from index.sqlite.store import SqliteStore
 from index.types import BackendConfig, NewDocument
 
 log = logging.getLogger("index.sqlite.backend")
 
 
-class SqliteBackend(Store):
+class SqliteBackend(SqliteStore):
     def __init__(self, config: BackendConfig, embedder: Embedder) -> None:
         super().__init__(config.database_path)
         self._config, self._model, self._dim = config, embedder.name, embedder.dim
@@ -41,7 +41,8 @@ class SqliteBackend(Store):
         self._writer = WriteLock(config.data_dir / "write.lock")
         self._following = threading.Lock()
         self._frequencies = Frequencies()
-        self._sessions = SqliteSessions(config.data_dir / "conversations.sqlite3") if config.shared_sessions else None
+        shared = config.shared_conversations
+        self._conversations = SqliteConversations(config.data_dir / "conversations.sqlite3") if shared else None
         self._vectors = VectorIndex(self._dim, approximation=self._approximation)
         self._vectors_at = -1  # the store generation `_vectors` reflects
         try:
@@ -52,8 +53,8 @@ class SqliteBackend(Store):
             raise
 
     def close(self) -> None:
-        if self._sessions is not None:
-            self._sessions.close()
+        if self._conversations is not None:
+            self._conversations.close()
         super().close()
 
     # --- the vector side --------------------------------------------------------------------
@@ -174,5 +175,5 @@ class SqliteBackend(Store):
         with self.lock:
             return self._frequencies.get(self.generation(), words, super().document_frequencies)
 
-    def sessions(self) -> SqliteSessions | None:
-        return self._sessions
+    def conversation_store(self) -> SqliteConversations | None:
+        return self._conversations

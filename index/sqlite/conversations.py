@@ -25,7 +25,7 @@ CREATE INDEX IF NOT EXISTS conversations_by_time ON conversations (touched);
 """
 
 
-class SqliteSessions:
+class SqliteConversations:
     def __init__(self, path: Path) -> None:
         # A writer of another process holds the file for a moment: wait for it rather than fail.
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)

@@ -25,7 +25,7 @@ from index.sqlite.seal import Seal
 from index.types import DocumentInfo, NewDocument, NewSentence, StoredDocument, StoredSentence
 
 # The data types live in `index.types`; they are re-exported here for older imports.
-__all__ = ["DocumentInfo", "NewDocument", "NewSentence", "Store", "StoredDocument", "StoredSentence"]
+__all__ = ["DocumentInfo", "NewDocument", "NewSentence", "SqliteStore", "StoredDocument", "StoredSentence"]
 
 # DocumentInfo's fields in order; StoredDocument adds the text after them.
 _DOCUMENT_INFO = ("d.id, d.title, d.url, d.metadata, d.checksum, d.created_at, d.updated_at, "
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
-class Store:
+class SqliteStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path

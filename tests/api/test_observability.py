@@ -60,3 +60,12 @@ def test_gauges_follow_the_store_written_by_another_process(client: TestClient, 
 
 def _gauge(text: str, name: str) -> float:
     return float(next(line.split()[1] for line in text.splitlines() if line.startswith(name + " ")))
+
+
+def test_metrics_count_answer_cache_hits_and_misses(client: TestClient) -> None:
+    question = {"question": "what did Brokenshire say?", "document_id": "000_faad21c899ddfd9f"}
+    client.post("/ask", json=question)
+    client.post("/ask", json=question)  # the same question on the same articles: answered from the cache
+    text = client.get("/metrics").text
+    hit = next(line for line in text.splitlines() if line.startswith('qa_answer_cache_lookups{result="hit"}'))
+    assert float(hit.split()[1]) >= 1

@@ -12,7 +12,7 @@ import pytest
 
 from index.postgres.store import PostgresStore
 from index.protocols import Storage
-from index.sqlite.store import Store
+from index.sqlite.store import SqliteStore
 from tests.index.contract import CORPUS, DIM, QUERIES, make_doc
 
 
@@ -24,7 +24,7 @@ def _filled(store: Storage, corpus: dict[str, list[str]]) -> Storage:
 
 @pytest.fixture
 def pair(tmp_path: Path, postgres_url: str) -> Iterator[tuple[Storage, Storage]]:
-    sqlite, postgres = Store(tmp_path / "db.sqlite3"), PostgresStore(postgres_url, DIM)
+    sqlite, postgres = SqliteStore(tmp_path / "db.sqlite3"), PostgresStore(postgres_url, DIM)
     yield sqlite, postgres
     sqlite.close()
     postgres.close()

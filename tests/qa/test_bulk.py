@@ -6,7 +6,7 @@ import pytest
 
 from index.embedders.base import FakeEmbedder, Matrix
 from index.faiss.vectors import VectorIndex
-from index.sqlite.store import Store
+from index.sqlite.store import SqliteStore
 from qa.archive import from_jsonl
 from qa.bulk import BulkIngest, Entry, Report, embed_sorted
 from qa.ingestion import DocumentInput
@@ -113,7 +113,7 @@ def test_vector_file_is_saved_once_at_the_end_and_loads(service: QAService, sett
     BulkIngest(service, batch_sentences=3, on_progress=seen).run(entries(*(article(n) for n in range(3))))
     assert progress[-1] == 3 and progress == sorted(progress)
     service.close()
-    store = Store(settings.database_path)
+    store = SqliteStore(settings.database_path)
     try:  # the file matches the store: no rebuild at the next start
         VectorIndex.load(settings.data_dir, "fake-hash-256", 256, store.generation())
     finally:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.sqlite.store import Store
+from index.sqlite.store import SqliteStore
 from qa.retrieval import RRF_K, _fill_missing_dense, gather
 from tests.index.contract import make_doc
 
@@ -40,8 +40,8 @@ class Vectors:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "db.sqlite3")
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    s = SqliteStore(tmp_path / "db.sqlite3")
     s.put_document(*make_doc("a", ["The harbour reopened.", "Ferries sail daily.", "The mayor spoke.",
                                    "Rain fell on the harbour."], title="Harbour news"))
     s.put_document(*make_doc("b", ["The bridge closed."]))
@@ -53,7 +53,7 @@ def _rrf(*ranks: int) -> float:
     return sum(1.0 / (RRF_K + r + 1) for r in ranks)
 
 
-def test_fused_scores_are_reciprocal_ranks_summed_and_ordered(store: Store) -> None:
+def test_fused_scores_are_reciprocal_ranks_summed_and_ordered(store: SqliteStore) -> None:
     ids = store.sentence_ids("a")
     vectors = Vectors({ids[0]: 0.9, ids[1]: 0.8, ids[2]: 0.1}, depth=2)  # the dense ranker sees two
     found = {c.sentence.id: c for c in gather(store, vectors, QUERY, "harbour", 10, None)}
@@ -83,7 +83,7 @@ def test_first_in_both_rankings_is_first_after_fusion(dense: list[int], lexical:
                 assert by_id[a] > by_id[b]
 
 
-def test_candidates_carry_titles_windows_and_the_sentence_before(store: Store) -> None:
+def test_candidates_carry_titles_windows_and_the_sentence_before(store: SqliteStore) -> None:
     ids = store.sentence_ids("a")
     found = {c.sentence.id: c for c in gather(store, Vectors({ids[1]: 0.5}), QUERY, "ferries", 5, None)}
     ferry = found[ids[1]]
@@ -91,7 +91,7 @@ def test_candidates_carry_titles_windows_and_the_sentence_before(store: Store) -
     assert [s.text for s in ferry.window] == ["The harbour reopened.", "Ferries sail daily.", "The mayor spoke."]
 
 
-def test_a_lexical_only_hit_gets_its_true_cosine(store: Store) -> None:
+def test_a_lexical_only_hit_gets_its_true_cosine(store: SqliteStore) -> None:
     ids = store.sentence_ids("a")
     cosines = {ids[0]: 0.2, ids[1]: 0.9, ids[2]: 0.8, ids[3]: 0.35}
     vectors = Vectors(cosines, depth=1)  # dense finds only "Ferries sail daily."
@@ -102,7 +102,7 @@ def test_a_lexical_only_hit_gets_its_true_cosine(store: Store) -> None:
     assert vectors.calls[-1] == (2, sorted([ids[0], ids[3]]))
 
 
-def test_nothing_is_filled_when_a_ranker_found_nothing(store: Store) -> None:
+def test_nothing_is_filled_when_a_ranker_found_nothing(store: SqliteStore) -> None:
     ids = store.sentence_ids("a")
     vectors = Vectors({ids[0]: 0.2})
     found = gather(store, vectors, QUERY, "zeppelin", 10, None)  # no lexical hit
@@ -122,7 +122,7 @@ def test_fill_missing_dense_leaves_known_scores_alone() -> None:
     assert len(vectors.calls) == calls
 
 
-def test_a_search_within_one_article_stays_in_it(store: Store) -> None:
+def test_a_search_within_one_article_stays_in_it(store: SqliteStore) -> None:
     ids_a, ids_b = store.sentence_ids("a"), store.sentence_ids("b")
     vectors = Vectors({i: 0.5 for i in ids_a + ids_b})
     found = gather(store, vectors, QUERY, "bridge harbour", 10, "b")

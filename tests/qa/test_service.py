@@ -5,7 +5,7 @@ import pytest
 
 from index.embedders.base import FakeEmbedder
 from index.faiss.vectors import INDEX_FILE
-from index.sqlite.store import NewDocument, NewSentence, Store
+from index.sqlite.store import NewDocument, NewSentence, SqliteStore
 from qa.errors import BadInput, Conflict, DocumentNotFound
 from qa.ingestion import DocumentInput
 from qa.service import QAService, encoder_kind
@@ -147,7 +147,7 @@ def test_auto_encoder_is_int8_unless_the_store_holds_full_precision_vectors(tmp_
     assert encoder_kind(settings) == "onnx-int8"  # a new store
     for stored, kind in [(settings.model, "onnx"), (settings.model + "+int8", "onnx-int8"),
                          ("another-model", "onnx-int8")]:
-        store = Store(settings.database_path)
+        store = SqliteStore(settings.database_path)
         store.set_meta("vector_model", stored)
         store.close()
         assert encoder_kind(settings) == kind

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from index.embedders.base import FakeEmbedder
 from index.errors import StoreUnavailable
-from index.postgres.conversations import PostgresSessions
+from index.postgres.conversations import PostgresConversations
 from index.postgres.store import PostgresStore
 from qa.service import QAService
 from qa.settings import Settings
@@ -22,13 +22,13 @@ from tests.conftest import NEUTRAL, SEEDS
 
 
 @pytest.fixture
-def sessions(postgres_url: str) -> Iterator[PostgresSessions]:
+def sessions(postgres_url: str) -> Iterator[PostgresConversations]:
     store = PostgresStore(postgres_url, 8)
-    yield PostgresSessions(store)
+    yield PostgresConversations(store)
     store.close()
 
 
-def test_a_trim_skips_rows_another_process_holds(sessions: PostgresSessions, postgres_url: str) -> None:
+def test_a_trim_skips_rows_another_process_holds(sessions: PostgresConversations, postgres_url: str) -> None:
     now = time.time()
     for i in range(6):
         sessions.put_conversation(f"c{i}", "ip:1.2.3.4", now + i, "[]")
@@ -54,7 +54,7 @@ def test_a_failing_trim_never_fails_a_question(postgres_url: str, tmp_path: obje
     def deadlock(*args: object) -> None:
         raise StoreUnavailable("PostgreSQL failed: DeadlockDetected")
 
-    monkeypatch.setattr(PostgresSessions, "prune_conversations", deadlock)
+    monkeypatch.setattr(PostgresConversations, "prune_conversations", deadlock)
     try:
         with TestClient(create_app(settings, service)) as c:
             assert c.post("/ask", json={"question": "what did Brokenshire say?"}).status_code == 200

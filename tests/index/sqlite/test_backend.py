@@ -50,7 +50,7 @@ def test_the_factory_opens_sqlite_and_reads_the_model_before_opening(open_one: C
                                                                       tmp_path: Path) -> None:
     assert stored_model(BackendConfig(data_dir=tmp_path)) is None  # no store yet
     backend = open_one()
-    assert isinstance(backend, SqliteBackend) and backend.sessions() is None
+    assert isinstance(backend, SqliteBackend) and backend.conversation_store() is None
     assert stored_model(BackendConfig(data_dir=tmp_path)) == EMBEDDER.name
 
 
@@ -90,8 +90,8 @@ def test_no_room_is_refused_before_anything_is_written(open_one: Callable[..., B
 
 
 def test_shared_sessions_are_seen_by_every_opener(open_one: Callable[..., Backend]) -> None:
-    a, b = open_one(shared_sessions=True), open_one(shared_sessions=True)
-    sa, sb = a.sessions(), b.sessions()
+    a, b = open_one(shared_conversations=True), open_one(shared_conversations=True)
+    sa, sb = a.conversation_store(), b.conversation_store()
     assert sa is not None and sb is not None
     sa.put_conversation("c1", "client", 100.0, "[]")
     sb.put_conversation("c1", "client", 101.0, '[{"question": "Who?"}]')

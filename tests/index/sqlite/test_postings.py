@@ -7,7 +7,7 @@ import pytest
 
 from index.lexical import query_terms, sentences_with
 from index.sqlite.postings import Tokenizer, varint
-from index.sqlite.store import NewDocument, Store
+from index.sqlite.store import NewDocument, SqliteStore
 from tests.index.contract import make_doc
 
 SENTENCES = [
@@ -26,7 +26,7 @@ def _doc(doc_id: str, texts: list[str]) -> tuple[NewDocument, np.ndarray]:
     return make_doc(doc_id, texts, vectors=np.zeros((len(texts), 4), dtype=np.float32))
 
 
-def _fts5(store: Store, text: str, document_id: str | None = None) -> list[tuple[float, int]]:
+def _fts5(store: SqliteStore, text: str, document_id: str | None = None) -> list[tuple[float, int]]:
     """What FTS5's own bm25() says, as (-score, id) sorted: ties may come in either order."""
     match = " OR ".join(f'"{t}"' for t in query_terms(text))
     if not match:
@@ -37,31 +37,31 @@ def _fts5(store: Store, text: str, document_id: str | None = None) -> list[tuple
     return sorted((-round(score, 9), rowid) for rowid, score in rows)
 
 
-def _ours(store: Store, text: str, document_id: str | None = None) -> list[tuple[float, int]]:
+def _ours(store: SqliteStore, text: str, document_id: str | None = None) -> list[tuple[float, int]]:
     return sorted((-round(score, 9), sid) for sid, score in store.lexical_search(text, 100, document_id))
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "db.sqlite3")
+def store(tmp_path: Path) -> SqliteStore:
+    s = SqliteStore(tmp_path / "db.sqlite3")
     s.put_document(*_doc("a", SENTENCES[:3]))
     s.put_document(*_doc("b", SENTENCES[3:]))
     return s
 
 
 @pytest.mark.parametrize("text", QUESTIONS)
-def test_ranks_and_scores_as_fts5_bm25(store: Store, text: str) -> None:
+def test_ranks_and_scores_as_fts5_bm25(store: SqliteStore, text: str) -> None:
     assert _ours(store, text) == _fts5(store, text)
     assert _ours(store, text, "b") == _fts5(store, text, "b")
 
 
-def test_best_first_and_cut_at_k(store: Store) -> None:
+def test_best_first_and_cut_at_k(store: SqliteStore) -> None:
     ranking = store.lexical_search("who runs the harbour", 2)
     assert len(ranking) == 2 and ranking[0][1] >= ranking[1][1]
     assert [sid for sid, _ in ranking] == [sid for _, sid in _fts5(store, "who runs the harbour")[:2]]
 
 
-def test_writes_are_seen_by_the_next_search(store: Store) -> None:
+def test_writes_are_seen_by_the_next_search(store: SqliteStore) -> None:
     before = _ours(store, "ferry")  # read once, remembered
     store.put_document(*_doc("c", ["A second ferry sank."]))
     after = _ours(store, "ferry")
@@ -83,7 +83,7 @@ def test_varint_reads_sqlite_varints() -> None:
     assert varint(bytes([0xFF] * 8 + [0x01])) == ((1 << 64) - 255, 9)
 
 
-def test_document_frequencies_count_as_fts5_matches(store: Store) -> None:
+def test_document_frequencies_count_as_fts5_matches(store: SqliteStore) -> None:
     words = ["harbour", "Running", "mayor's", "absent"]
     counts, total = store.document_frequencies(words)
     assert counts == {w: sentences_with(store.connection, w) for w in words}

@@ -8,7 +8,7 @@ import pytest
 
 from index.errors import CorruptFile
 from index.protocols import Storage
-from index.sqlite.store import Store
+from index.sqlite.store import SqliteStore
 from tests.index.contract import Opener, StorageContract
 from tests.index.contract import make_doc as _doc
 
@@ -20,7 +20,7 @@ class TestSQLiteStore(StorageContract):
         opened: list[Storage] = []
 
         def _open() -> Storage:
-            opened.append(Store(tmp_path / "db.sqlite3"))
+            opened.append(SqliteStore(tmp_path / "db.sqlite3"))
             return opened[-1]
 
         yield _open
@@ -29,7 +29,7 @@ class TestSQLiteStore(StorageContract):
 
 
 def test_the_generation_is_read_once_while_the_lock_is_held(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     store.put_document(*_doc("a", ["One."]))
     behind_its_back = "UPDATE meta SET value = ? WHERE key = 'generation'"
     with store.lock:
@@ -44,10 +44,10 @@ def test_the_generation_is_read_once_while_the_lock_is_held(tmp_path: Path) -> N
 
 
 def test_vectors_survive_reopen(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     store.put_document(*_doc("a", ["One.", "Two."]))
     store.close()
-    reopened = Store(tmp_path / "db.sqlite3")
+    reopened = SqliteStore(tmp_path / "db.sqlite3")
     batches = list(reopened.iter_vectors(4))
     assert sum(len(ids) for ids, _ in batches) == 2
 
@@ -56,44 +56,44 @@ def test_garbage_database_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(CorruptFile):
-        Store(path)
+        SqliteStore(path)
 
 
 def test_a_clean_close_seals_the_file_and_a_changed_byte_is_caught(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    store = Store(path)
+    store = SqliteStore(path)
     store.put_document(*_doc("a", ["One sentence here.", "Another one."]))
     store.close()
     seal = path.with_name("db.sqlite3.sha256")
     assert seal.exists()
-    Store(path).close()  # verified, then sealed again
+    SqliteStore(path).close()  # verified, then sealed again
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01  # one bit, anywhere: SQLite's own quick check may not notice
     path.write_bytes(bytes(data))
     with pytest.raises(CorruptFile, match="checksum"):
-        Store(path)
+        SqliteStore(path)
     path.write_bytes(bytes(data[: len(data) // 3]))
     with pytest.raises(CorruptFile):
-        Store(path)
+        SqliteStore(path)
 
 
 def test_only_the_last_process_to_close_seals(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    first, second = Store(path), Store(path)
+    first, second = SqliteStore(path), SqliteStore(path)
     first.put_document(*_doc("a", ["One."]))
     first.close()
     assert not path.with_name("db.sqlite3.sha256").exists()  # the second still writes
     second.put_document(*_doc("b", ["Two."]))
     second.close()
     assert path.with_name("db.sqlite3.sha256").exists()
-    again = Store(path)
+    again = SqliteStore(path)
     assert again.count_documents() == 2
     again.close()
 
 
 def test_an_unreadable_seal_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    Store(path).close()
+    SqliteStore(path).close()
     path.with_name("db.sqlite3.sha256").write_text("{not json")
     with pytest.raises(CorruptFile, match="unreadable"):
-        Store(path)
+        SqliteStore(path)
