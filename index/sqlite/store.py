@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,37 +20,13 @@ from index.errors import CorruptFile, DocumentNotFound
 from index.feedback import FIELDS, Feedback, as_dict
 from index.sqlite.connection import StoreLock, Transaction, add_suggestions_column
 from index.sqlite.postings import TOKENIZE, Postings
+from index.sqlite.scans import Scans
+from index.sqlite.schema import DOCUMENT_INFO, SCHEMA, decoded
 from index.sqlite.seal import Seal
 from index.types import DocumentInfo, NewDocument, NewSentence, StoredDocument, StoredSentence
 
-# The data types live in `index.types`; they are re-exported here for older imports.
-__all__ = ["DocumentInfo", "NewDocument", "NewSentence", "SqliteStore", "StoredDocument", "StoredSentence"]
 
-# DocumentInfo's fields in order; StoredDocument adds the text after them.
-_DOCUMENT_INFO = ("d.id, d.title, d.url, d.metadata, d.checksum, d.created_at, d.updated_at, "
-                  "(SELECT COUNT(*) FROM sentences s WHERE s.document_id = d.id), d.suggestions")
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, url TEXT, metadata TEXT NOT NULL,
-    text TEXT NOT NULL, checksum TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
-    suggestions TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE IF NOT EXISTS sentences (
-    id INTEGER PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    text TEXT NOT NULL, index_text TEXT NOT NULL, embed_text TEXT NOT NULL, vector BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sentences_by_document ON sentences(document_id, position);
-CREATE VIRTUAL TABLE IF NOT EXISTS postings USING fts5(body, tokenize = '{tokenize}');
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY, created_at REAL NOT NULL, helpful INTEGER NOT NULL,
-    conversation_id TEXT, question TEXT, answer TEXT, document_id TEXT, comment TEXT, extra TEXT NOT NULL
-);
-"""
-
-
-class SqliteStore:
+class SqliteStore(Scans):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -210,17 +185,17 @@ class SqliteStore:
     # --- reads ------------------------------------------------------------------------------
     def get_document(self, document_id: str) -> StoredDocument:
         with self.lock:
-            row = self._conn.execute(f"SELECT {_DOCUMENT_INFO}, d.text FROM documents d WHERE d.id = ?",
+            row = self._conn.execute(f"SELECT {DOCUMENT_INFO}, d.text FROM documents d WHERE d.id = ?",
                                      (document_id,)).fetchone()
         if row is None:
             raise DocumentNotFound(document_id)
-        return StoredDocument(*_decoded(row))
+        return StoredDocument(*decoded(row))
 
     def list_documents(self) -> list[DocumentInfo]:
         with self.lock:
             rows = self._conn.execute(
-                f"SELECT {_DOCUMENT_INFO} FROM documents d ORDER BY d.created_at, d.id").fetchall()
-        return [DocumentInfo(*_decoded(r)) for r in rows]
+                f"SELECT {DOCUMENT_INFO} FROM documents d ORDER BY d.created_at, d.id").fetchall()
+        return [DocumentInfo(*decoded(r)) for r in rows]
 
     def document_ids(self) -> list[str]:
         with self.lock:
@@ -333,14 +308,6 @@ class SqliteStore:
         vectors = [np.frombuffer(r[5], dtype=np.float32) for r in rows]
         return new, np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
 
-    def embedded(self, document_id: str) -> tuple[list[str], np.ndarray]:
-        """A document's embedded texts and their vectors, in order (none when it is not stored)."""
-        with self.lock:
-            rows = self._conn.execute("SELECT embed_text, vector FROM sentences WHERE document_id = ? "
-                                      "ORDER BY position", (document_id,)).fetchall()
-        return [r[0] for r in rows], np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]) \
-            if rows else np.zeros((0, 0), dtype=np.float32)
-
     def count_documents(self) -> int:
         with self.lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
@@ -348,32 +315,3 @@ class SqliteStore:
     def count_sentences(self) -> int:
         with self.lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0])
-
-    def iter_vectors(self, dim: int, batch: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Yield (ids, vectors) in batches, for rebuilding the vector index."""
-        for rows in self._pages("vector", batch):
-            ids = np.array([r[0] for r in rows], dtype=np.int64)
-            yield ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
-
-    def iter_embed_texts(self, batch: int = 512) -> Iterator[tuple[list[int], list[str]]]:
-        """Yield (ids, texts to embed) in batches, for re-embedding under another model."""
-        for rows in self._pages("embed_text", batch):
-            yield [r[0] for r in rows], [r[1] for r in rows]
-
-    def _pages(self, column: str, batch: int) -> Iterator[list[tuple[Any, ...]]]:
-        # Keyset pagination, taking the lock per page so writers are not held up for the whole scan.
-        last = -1
-        while True:
-            with self.lock:
-                rows = self._conn.execute(
-                    f"SELECT id, {column} FROM sentences WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
-                ).fetchall()
-            if not rows:
-                return
-            yield rows
-            last = rows[-1][0]
-
-
-def _decoded(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row of `_DOCUMENT_INFO` columns (then any more) with its metadata and suggestions JSON decoded."""
-    return (*row[:3], json.loads(row[3]), *row[4:8], json.loads(row[8]), *row[9:])

@@ -21,7 +21,7 @@ import pytest
 from index.errors import DocumentNotFound
 from index.feedback import Feedback
 from index.protocols import Storage
-from index.sqlite.store import NewDocument, NewSentence
+from index.types import NewDocument, NewSentence
 
 DIM = 4
 Opener = Callable[[], Storage]

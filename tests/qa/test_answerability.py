@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from index.embedders.base import FakeEmbedder
-from index.sqlite.store import StoredSentence
+from index.types import StoredSentence
 from qa.answerability import MODEL_FILE, NAMES, Evidence, Model
 from qa.errors import CorruptFile
 from qa.question import parse

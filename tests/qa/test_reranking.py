@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.sqlite.store import StoredSentence
+from index.types import StoredSentence
 from qa.question import parse
 from qa.reranking import Asked, Weights, features, has_person, kind_match, rerank, role_match
 from qa.retrieval import Candidate

@@ -5,7 +5,8 @@ import pytest
 
 from index.embedders.base import FakeEmbedder
 from index.faiss.vectors import INDEX_FILE
-from index.sqlite.store import NewDocument, NewSentence, SqliteStore
+from index.sqlite.store import SqliteStore
+from index.types import NewDocument, NewSentence
 from qa.errors import BadInput, Conflict, DocumentNotFound
 from qa.ingestion import DocumentInput
 from qa.service import QAService, encoder_kind

@@ -14,7 +14,7 @@ import pytest
 from index.errors import StoreError, StoreUnavailable
 from index.postgres.store import PostgresStore, read_meta
 from index.protocols import Storage
-from index.sqlite.store import NewDocument
+from index.types import NewDocument
 from tests.index.contract import DIM as CONTRACT_DIM
 from tests.index.contract import Opener, StorageContract, make_doc, unit_vectors
 

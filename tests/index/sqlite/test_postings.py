@@ -7,7 +7,8 @@ import pytest
 
 from index.lexical import query_terms, sentences_with
 from index.sqlite.postings import Tokenizer, varint
-from index.sqlite.store import NewDocument, SqliteStore
+from index.sqlite.store import SqliteStore
+from index.types import NewDocument
 from tests.index.contract import make_doc
 
 SENTENCES = [
