@@ -3,8 +3,8 @@ POST /documents, POST /documents/batch and the plain pipeline), peak memory whil
 size, restart-to-ready and one-client /ask p50/p99, at 1x, 4x and 16x the archive (grown with new
 ids and shuffled paragraphs).
 
-    python bench/archive.py make /tmp/archive.jsonl ../shared/eval/squad_dev/corpus.jsonl   # news-sized pieces
-    python bench/archive.py run /tmp/archive.jsonl --scales 1 4 16 --port 18100 [--baseline /tmp/base]
+    python -m bench.archive make /tmp/archive.jsonl ../shared/eval/squad_dev/corpus.jsonl   # news-sized pieces
+    python -m bench.archive run /tmp/archive.jsonl --scales 1 4 16 --port 18100 [--baseline /tmp/base]
 
 `make` cuts long articles into pieces of a few paragraphs (about a news article each) and keeps the
 API's fields only. `run` starts every ingest and server as its own process (fresh data folders under

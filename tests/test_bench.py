@@ -100,12 +100,12 @@ def test_archive_bench_runs_small(tmp_path: Path) -> None:
     source.write_text(json.dumps({"id": "a", "title": "A", "text": "\n\n".join(
         f"Paragraph {i} says the mill closed in {1800 + i} after a long strike by its workers." for i in range(9))}))
     archive = tmp_path / "archive.jsonl"
-    _run("bench/archive.py", "make", str(archive), str(source), "--paragraphs", "3")
+    _run("-m", "bench.archive", "make", str(archive), str(source), "--paragraphs", "3")
     assert len(archive.read_text().splitlines()) == 3
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    out = _run("bench/archive.py", "run", str(archive), "--fake", "--scales", "1", "2", "--questions", "5",
+    out = _run("-m", "bench.archive", "run", str(archive), "--fake", "--scales", "1", "2", "--questions", "5",
                "--port", str(port), "--work", str(tmp_path))
     assert "plain" in out and "POST /documents/batch" in out and "bulk qa ingest, 2x (6 documents)" in out
     assert out.count("restart to ready") == 2 and "torch loaded: no" in out
