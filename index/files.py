@@ -5,7 +5,7 @@ import fcntl
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,6 +32,27 @@ def atomic_write(path: Path, data: bytes) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)  # a full disk must not keep a half-written copy as well
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull(f"no space left to write {path.name}") from exc
+        raise
+    fsync_dir(path.parent)
+
+
+def atomic_write_by(path: Path, write: Callable[[Path], None]) -> None:
+    """As `atomic_write`, for a writer that takes a file name (FAISS's `write_index`): the data
+    goes to disk as it is produced rather than being held in memory as one copy first."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:  # FAISS reports a failed write as a RuntimeError
+        tmp.unlink(missing_ok=True)
+        full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        if full or "No space left" in str(exc):
             raise StorageFull(f"no space left to write {path.name}") from exc
         raise
     fsync_dir(path.parent)

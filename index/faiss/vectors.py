@@ -17,7 +17,7 @@ import faiss
 import numpy as np
 
 from index.errors import CorruptFile
-from index.files import atomic_write, sha256_file
+from index.files import atomic_write, atomic_write_by, sha256_file
 
 INDEX_FILE = "vectors.faiss"
 MANIFEST_FILE = "vectors.json"
@@ -126,10 +126,9 @@ class VectorIndex:
         return True
 
     def save(self, directory: Path, model: str, generation: int) -> None:
-        with self._lock:
-            data = faiss.serialize_index(self._index).tobytes()
+        with self._lock:  # written straight to the file: a serialised copy in memory would double the peak
+            atomic_write_by(directory / INDEX_FILE, lambda tmp: faiss.write_index(self._index, str(tmp)))
             count = int(self._index.ntotal)
-        atomic_write(directory / INDEX_FILE, data)
         manifest = {"model": model, "dim": self.dim, "count": count, "generation": generation,
                     "sha256": sha256_file(directory / INDEX_FILE)}
         # Written second: a crash in between leaves a manifest whose checksum no longer matches.
@@ -146,7 +145,10 @@ class VectorIndex:
         path = directory / INDEX_FILE
         if not path.exists() or sha256_file(path) != manifest.get("sha256"):
             raise CorruptFile(f"{path} does not match its manifest checksum")
-        index = faiss.deserialize_index(np.fromfile(path, dtype=np.uint8))
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as exc:
+            raise CorruptFile(f"{path} is not a vector index: {exc}") from exc
         if index.ntotal != manifest.get("count") or index.d != dim:
             raise CorruptFile(f"{path} holds {index.ntotal} vectors, manifest says {manifest.get('count')}")
         ivf = faiss.try_extract_index_ivf(index)
