@@ -80,7 +80,7 @@ def test_questions_answered_together_all_go_to_the_one_core_encoder() -> None:
 
     def answer(question: str) -> Matrix:
         with batching.load:
-            together.wait(5)  # all eight are being answered before any is embedded
+            together.wait(120)  # all eight are being answered before any is embedded (a bound, not a timing)
             return batching.encode([question])
 
     with ThreadPoolExecutor(8) as pool:
