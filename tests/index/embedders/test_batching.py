@@ -76,12 +76,14 @@ def test_questions_answered_together_all_go_to_the_one_core_encoder() -> None:
     alone.gate.set()
     shared.gate.set()
     batching = BatchingEmbedder(alone, shared=shared)
-    together = threading.Barrier(8)
+    together, embedded = threading.Barrier(8), threading.Barrier(8)
 
     def answer(question: str) -> Matrix:
         with batching.load:
             together.wait(120)  # all eight are being answered before any is embedded (a bound, not a timing)
-            return batching.encode([question])
+            row = batching.encode([question])
+            embedded.wait(120)  # and none is done before all are embedded: the last is not alone either
+            return row
 
     with ThreadPoolExecutor(8) as pool:
         rows = list(pool.map(answer, [f"question {i}" for i in range(8)]))
