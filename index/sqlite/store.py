@@ -247,22 +247,20 @@ class SqliteStore(Scans):
             return self._slices.get(self.generation(), (document_id, start, end), read)
 
     def titles(self, document_ids: list[str]) -> dict[str, str]:
-        with self.lock:
-            known = self._titles.at(self.generation())
-            missing = [d for d in document_ids if d not in known]
-            if missing:
-                marks = ",".join("?" * len(missing))
-                known.update(self._conn.execute(f"SELECT id, title FROM documents WHERE id IN ({marks})", missing))
-            return {d: known[d] for d in document_ids if d in known}
+        return self._per_document(self._titles, "title", document_ids)
 
     def urls(self, document_ids: list[str]) -> dict[str, str | None]:
         """Each document's `url` (None where it has none), for showing where an answer came from."""
+        return self._per_document(self._urls, "url", document_ids)
+
+    def _per_document(self, memo: Memo[str, Any], column: str, document_ids: list[str]) -> dict[str, Any]:
+        """One column of the documents table per id, remembered until the next write."""
         with self.lock:
-            known = self._urls.at(self.generation())
+            known = memo.at(self.generation())
             missing = [d for d in document_ids if d not in known]
             if missing:
                 marks = ",".join("?" * len(missing))
-                known.update(self._conn.execute(f"SELECT id, url FROM documents WHERE id IN ({marks})", missing))
+                known.update(self._conn.execute(f"SELECT id, {column} FROM documents WHERE id IN ({marks})", missing))
             return {d: known[d] for d in document_ids if d in known}
 
     def mentions(self, phrase: str, document_id: str | None = None) -> bool:
