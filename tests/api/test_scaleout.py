@@ -32,8 +32,9 @@ def pair(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
         srv.stop()
 
 
-def test_a_document_added_through_one_process_is_answerable_through_the_other(pair: tuple[Server, Server]) -> None:
-    a, b = pair
+def added_through_one_and_answered_through_the_other(a: Server, b: Server) -> dict[str, str]:
+    """The scenario both backends share: a document added through `a` is answered through `b`, and
+    the follow-up through `a` goes on with the same conversation. Returns the document."""
     doc = {"id": "harbour", "title": "Harbour", "text": "The old harbour reopened in 1990. Ferries sail daily."}
     assert _call(a.url + "/documents", "POST", doc)[0] == 201
     status, body = _call(b.url + "/ask", "POST", {"question": "When did the harbour reopen?",
@@ -44,6 +45,12 @@ def test_a_document_added_through_one_process_is_answerable_through_the_other(pa
                                                     "conversation_id": body["conversation_id"]})
     assert follow["conversation_id"] == body["conversation_id"]
     assert follow["passages"][0]["document_id"] == "harbour"  # the follow-up stays on its article
+    return doc
+
+
+def test_a_document_added_through_one_process_is_answerable_through_the_other(pair: tuple[Server, Server]) -> None:
+    a, b = pair
+    doc = added_through_one_and_answered_through_the_other(a, b)
     # A replacement through b is what a answers from next, even for the question it just cached.
     changed = {**doc, "text": "The old harbour reopened in 2001. Ferries sail daily."}
     assert _call(b.url + "/documents/harbour", "PUT", changed)[0] == 200

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.test_scaleout import _call
+from tests.api.test_scaleout import _call, added_through_one_and_answered_through_the_other
 from tests.api.test_server import Server
 from tests.conftest import NEUTRAL
 
@@ -31,16 +31,7 @@ def pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
 
 def test_a_document_added_through_one_process_is_answerable_through_the_other(pair: tuple[Server, Server]) -> None:
     a, b = pair
-    doc = {"id": "harbour", "title": "Harbour", "text": "The old harbour reopened in 1990. Ferries sail daily."}
-    assert _call(a.url + "/documents", "POST", doc)[0] == 201
-    status, body = _call(b.url + "/ask", "POST", {"question": "When did the harbour reopen?",
-                                                  "document_id": "harbour"})
-    assert status == 200 and body["answer"]["text"] == "The old harbour reopened in 1990."
-    # The follow-up reaches the other server, which knows the conversation: same id, same article.
-    status, follow = _call(a.url + "/ask", "POST", {"question": "What sails there?",
-                                                    "conversation_id": body["conversation_id"]})
-    assert follow["conversation_id"] == body["conversation_id"]
-    assert follow["passages"][0]["document_id"] == "harbour"
+    doc = added_through_one_and_answered_through_the_other(a, b)
     # Whichever of b's workers answers, it answers from the replacement: every question below
     # opens a connection of its own, and the workers take them in turn.
     changed = {**doc, "text": "The old harbour reopened in 2001. Ferries sail daily."}
