@@ -5,6 +5,7 @@ they import the project and each other without editing `sys.path`."""
 from __future__ import annotations
 
 import json
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -16,3 +17,12 @@ SHARED = ROOT.parent / "shared" / "eval"
 def load(path: Path) -> list[dict[str, Any]]:
     """One JSON object per non-empty line."""
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def ready(url: str) -> bool:
+    """Whether the server at `url` answers /readyz with 200 (False while it is still starting)."""
+    try:
+        with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False

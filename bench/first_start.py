@@ -18,10 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from bench._common import ROOT
+from bench._common import ROOT, ready
 
 
 def rss_mb(pid: int) -> float:
@@ -38,13 +37,6 @@ def cpu_seconds(pid: int) -> float:
     ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
     return round(ticks / os.sysconf("SC_CLK_TCK"), 1)
 
-
-def ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def start(data_dir: Path, port: int, timeout: float) -> dict[str, object]:

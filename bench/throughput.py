@@ -20,13 +20,12 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bench._common import SHARED, load
+from bench._common import SHARED, load, ready
 from bench.load import add_arguments
 from bench.load import run as load_run
 from bench.quality import open_service
@@ -68,13 +67,6 @@ def serving(args: argparse.Namespace, workers: int) -> Iterator[None]:
         server.terminate()
         server.wait(timeout=60)
 
-
-def ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/readyz", timeout=2) as r:
-            return bool(r.status == 200)
-    except OSError:
-        return False
 
 
 def measure(args: argparse.Namespace, plain: float, workers: int | None) -> int:
