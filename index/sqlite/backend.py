@@ -136,8 +136,7 @@ class SqliteBackend(SqliteStore):
     def put_documents(self, items: list[tuple[NewDocument, np.ndarray]],
                       save: bool = True) -> list[tuple[list[int], list[int]]]:
         with self.writing():
-            if self.generation() != self._vectors_at:
-                self._take_up(self.generation(), rebuild=True)
+            self._catch_up()
             done = self._put_all(items)
             for (removed, added), (_, vectors) in zip(done, items, strict=True):
                 self._vectors.remove(removed)
@@ -151,14 +150,18 @@ class SqliteBackend(SqliteStore):
     def _written(self, write: Callable[[], tuple[list[int], list[int]]],
                  vectors: np.ndarray | None) -> tuple[list[int], list[int]]:
         with self.writing():
-            if self.generation() != self._vectors_at:  # another process wrote since: start from its index
-                self._take_up(self.generation(), rebuild=True)
+            self._catch_up()
             removed, added = write()
             self._vectors.remove(removed)
             if vectors is not None:
                 self._vectors.add(added, vectors)
             self._save()
         return removed, added
+
+    def _catch_up(self) -> None:
+        """Under the write lock: if another process wrote since, start from its index."""
+        if self.generation() != self._vectors_at:
+            self._take_up(self.generation(), rebuild=True)
 
     def check_room(self, text_bytes: int, sentences: int) -> None:
         """The estimate counts the text in the database and its lexical index, the vectors, and a
