@@ -22,7 +22,6 @@ from index.types import NewDocument
 from qa.cleaning import clean_document
 from qa.errors import DocumentNotFound, QAError
 from qa.ingestion import DocumentInput, identity, prepare_cleaned
-from qa.question import content_words
 
 if TYPE_CHECKING:
     from qa.service import QAService
@@ -136,7 +135,7 @@ class BulkIngest:
             else:
                 self.report.replaced += 1
             if self.learn_words:
-                self.service.relatedness.learn(w.lower() for w in content_words(p.document.text))
+                self.service.relatedness.learn_article(p.document.text)
         self._progress()
 
     def _embed(self, pending: list[_Pending]) -> list[np.ndarray | None]:

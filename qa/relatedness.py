@@ -16,6 +16,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from index.embedders.base import Embedder
+from qa.question import content_words
 
 
 class Relatedness:
@@ -33,6 +34,11 @@ class Relatedness:
         asked = np.stack([vectors[w] for w in words]).astype(np.float32)
         found = np.stack([vectors[c] for c in dict.fromkeys(candidates)]).astype(np.float32)
         return [float(v) for v in (asked @ found.T).max(axis=1)]
+
+    def learn_article(self, text: str) -> None:
+        """Embed an article's words (those a question's asked-about words are matched against) at
+        ingest or start-up, not while a reader waits."""
+        self.learn(w.lower() for w in content_words(text))
 
     def learn(self, words: Iterable[str], batch: int = 256) -> None:
         """Embed words ahead of the questions that will need them (an article's, at ingest)."""

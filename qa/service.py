@@ -115,7 +115,7 @@ class QAService:
             for document_id in self.backend.document_ids():
                 if self._closing.is_set():
                     return
-                self.relatedness.learn(w.lower() for w in question.content_words(self.get(document_id).text))
+                self.relatedness.learn_article(self.get(document_id).text)
         except Exception as exc:  # a document deleted meanwhile, or the service closed: nothing is lost
             log.debug("stopped learning the stored words: %s", exc)
 
@@ -151,7 +151,7 @@ class QAService:
             existed = self.backend.has_document(prepared.id)
             self.backend.put_document(prepared, vectors)
         # The article's words are embedded now, once, rather than while a reader waits for an answer.
-        self.relatedness.learn(w.lower() for w in question.content_words(prepared.text))
+        self.relatedness.learn_article(prepared.text)
         return PutResult(self.backend.get_document(prepared.id), created=not existed)
 
     def _stored_vectors(self, document_id: str, texts: list[str]) -> np.ndarray | None:
