@@ -22,6 +22,7 @@ from qa.service import AskResult, QAService
 
 router = APIRouter(tags=["bots"], responses={
     code: {"model": ErrorResponse} for code in (401, 403, 404, 413, 422, 429, 503)})
+CLOSEST_LEAD = "The articles may not say exactly; this is the closest passage:\n\n"
 ABSTAIN_REPLY = "I couldn't find the answer to that in the articles. Try rephrasing, or name who or what you mean."
 
 
@@ -75,16 +76,19 @@ def _conversation(messages: list[ChatMessage], turns: int) -> tuple[str, list[tu
 
 
 def _reply(service: QAService, result: AskResult) -> str:
-    if result.answer is None:
+    shown = result.answer or result.closest
+    if shown is None:
         return ABSTAIN_REPLY
-    doc = service.get(result.answer.document_id)
+    doc = service.get(shown.document_id)
     # Only a web link is echoed: a `javascript:` one stored before URLs were checked is not.
     source = f"{doc.title}, {doc.url}" if doc.url and re.match(WEB_URL, doc.url) else doc.title
-    return f"{result.answer.text}\n\n(Source: {source})"
+    lead = "" if result.answer else CLOSEST_LEAD
+    return f"{lead}{shown.text}\n\n(Source: {source})"
 
 
 def _extra(result: AskResult) -> dict[str, Any]:
     return {"answer": asdict(result.answer) if result.answer else None,
+            "closest": asdict(result.closest) if result.closest else None, "abstention": result.abstention,
             "passages": [asdict(p) for p in result.passages], "conversation_id": result.conversation_id}
 
 

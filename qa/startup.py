@@ -4,6 +4,7 @@ documents again after the ingest recipe changed, and ingesting the seed articles
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.backend import open_backend, stored_model
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from qa.service import QAService
 
 log = logging.getLogger("qa.startup")
+# Trained by `qa train-encoder` (qa/adaptation.py) on readers' questions; its card is encoder.json.
+ADAPTER_FILE = Path(__file__).with_name("encoder.npz")
 
 
 def backend_config(settings: Settings) -> BackendConfig:
@@ -34,7 +37,7 @@ def open_parts(settings: Settings, embedder: Embedder | None) -> tuple[Embedder,
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if embedder is None:
         embedder = load_embedder(encoder_kind(settings), settings.model, settings.threads,
-                                 settings.data_dir / "models")
+                                 settings.data_dir / "models", adapter_path(settings))
         if settings.encoder_batching:
             embedder = _batching(embedder, settings.threads)
     return embedder, open_backend(backend_config(settings), embedder)
@@ -46,7 +49,16 @@ def encoder_kind(settings: Settings) -> str:
     rather than embedded again at start-up."""
     if settings.embedder != "auto":
         return settings.embedder
-    return "onnx" if stored_model(backend_config(settings)) == settings.model else "onnx-int8"
+    plain = adapter_path(settings) is None
+    return "onnx" if plain and stored_model(backend_config(settings)) == settings.model else "onnx-int8"
+
+
+def adapter_path(settings: Settings) -> Path | None:
+    """The encoder adapter the settings name (None: the plain model)."""
+    chosen = settings.encoder_adapter.strip()
+    if chosen.lower() in ("", "none"):
+        return None
+    return ADAPTER_FILE if chosen == "readers" else Path(chosen)
 
 
 def _batching(embedder: Embedder, threads: int) -> BatchingEmbedder:

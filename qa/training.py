@@ -19,13 +19,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from qa import spelling
+from qa import conversation, spelling
 from qa.answerability import CHOICES, NAMES, Model
 from qa.ingestion import DocumentInput
 from qa.question import stem
+from qa.reranking import Weights
 from qa.service import QAService
 
 SEED = 20261130
@@ -148,10 +150,12 @@ class _Asker:
     def __init__(self, service: QAService) -> None:
         self.service, self.count = service, 0
 
-    def __call__(self, text: str, scope: str | None, article: str, answers: list[str], kind: str) -> list[Example]:
+    def __call__(self, text: str, scope: str | None, article: str, answers: list[str], kind: str,
+                 previous: conversation.Turn | None = None) -> list[Example]:
         self.count += 1
         text = spelling.correct(text, self.service.vocabulary(scope))  # as `QAService.ask` reads it
-        judged = self.service.judge_question(text, text, scope, CHOICES, None)
+        resolved = conversation.resolve(text, [previous]) if previous is not None else text
+        judged = self.service.judge_question(text, resolved, scope, CHOICES, previous if resolved != text else None)
         if judged.evidence is None:
             return [Example(np.zeros(len(NAMES)), False, article, kind, self.count)]
         wanted = [" ".join(a.lower().split()) for a in answers]
@@ -161,6 +165,87 @@ class _Asker:
             right = passage.document_id == article and any(a in norm for a in wanted)
             out.append(Example(judged.evidence.at(i).vector(), right, article, kind, self.count))
         return out
+
+
+Turn = tuple[str, str, list[str], conversation.Turn | None]  # question, article, answers, the turn before
+
+
+def reader_turns(service: QAService, questions: list[dict[str, Any]]) -> Iterator[Turn]:
+    """Readers' questions (`news_readers` shape: `answers`, `sentence`, and `conversation` / `turn`),
+    each with the turn before it in its conversation, whose answer is taken to be its answering
+    sentence."""
+    before: dict[str, conversation.Turn] = {}
+    for q in sorted(questions, key=lambda q: (str(q.get("conversation") or ""), int(q.get("turn") or 0))):
+        article, thread = str(q["document_id"]), str(q.get("conversation") or "")
+        answers = [str(a["text"]) for a in _list(q.get("answers"))] if q.get("answerable") else []
+        yield str(q["question"]), article, answers, before.get(thread) if int(q.get("turn") or 1) > 1 else None
+        if thread:
+            gold = str(q.get("sentence") or "") or None
+            before[thread] = conversation.Turn(str(q["question"]), str(q["question"]), gold, article,
+                                               _position(service, article, gold))
+
+
+def reader_examples(service: QAService, questions: list[dict[str, Any]]) -> Iterator[Example]:
+    """Readers' questions asked of their own article, as the widget asks them."""
+    asked = _Asker(service)
+    for text, article, answers, previous in reader_turns(service, questions):
+        yield from asked(text, article, article, answers, "reader" if answers else "reader-unanswerable", previous)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One answerable question's candidates as the reranker scores them, and which of them answer."""
+
+    features: np.ndarray  # (candidates, len(RANKER_FEATURES))
+    right: np.ndarray
+    article: str
+
+
+RANKER_FEATURES = tuple(Weights.__dataclass_fields__)
+
+
+def ranked_examples(service: QAService, questions: list[dict[str, Any]]) -> Iterator[Ranked]:
+    for text, article, answers, previous in reader_turns(service, questions):
+        if not answers:
+            continue
+        text = spelling.correct(text, service.vocabulary(article))
+        resolved = conversation.resolve(text, [previous]) if previous is not None else text
+        judged = service.judge_question(text, resolved, article, CHOICES, previous if resolved != text else None)
+        if judged.evidence is None:
+            continue
+        wanted = [" ".join(a.lower().split()) for a in answers]
+        ranked = judged.evidence.ranked
+        right = np.array([any(a in " ".join(c.sentence.text.lower().split()) for a in wanted) for c in ranked])
+        if right.any() and not right.all():
+            yield Ranked(np.array([[c.features[n] for n in RANKER_FEATURES] for c in ranked]), right, article)
+
+
+def fit_ranker(data: list[Ranked], l2: float = 0.01) -> Weights:
+    """Weights that put a right candidate first: the softmax over each question's candidates, its
+    mass on the right ones maximised (with a little L2 pull towards zero)."""
+    from scipy.optimize import minimize
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * float(w @ w), 2 * l2 * w
+        for r in data:
+            z = r.features @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            mass = float(p[r.right].sum())
+            total -= np.log(max(mass, 1e-12))
+            # d(-log mass)/dw = E_p[x] - E_{p | right}[x]
+            grad += p @ r.features - (p[r.right] @ r.features[r.right]) / max(mass, 1e-12)
+        return total / len(data), grad / len(data)
+
+    start = np.array([getattr(Weights(), n) for n in RANKER_FEATURES])
+    best = minimize(loss, start, jac=True, method="L-BFGS-B")
+    return Weights(**{n: round(float(v), 4) for n, v in zip(RANKER_FEATURES, best.x, strict=True)})
+
+
+def _position(service: QAService, article: str, sentence: str | None) -> int | None:
+    if not sentence:
+        return None
+    return next((s.position for s in service.sentences_of(article) if sentence in s.text or s.text in sentence), None)
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -214,31 +299,61 @@ def chosen(p: np.ndarray, questions: np.ndarray) -> np.ndarray:
     return np.array(sorted(best.values()))
 
 
+def closest_for(p: np.ndarray, y: np.ndarray, threshold: float, precision: float) -> float:
+    """The lowest probability below `threshold` at which the passages shown as "closest" (those
+    between it and `threshold`) are right at least `precision` of the time; `threshold` if none."""
+    below = p < threshold
+    order = np.argsort(-p[below])
+    right = np.cumsum(y[below][order]) / np.arange(1, int(below.sum()) + 1)
+    ok = np.nonzero(right >= precision)[0]
+    return float(p[below][order][ok.max()]) if len(ok) else threshold
+
+
 def train(service: QAService, corpus_path: Path, questions_path: Path, precision: float = 0.9,
-          keep: Path | None = None) -> Model:
-    """`keep`: also save the examples (features, labels, kinds, articles) there, for bench/ablation.py."""
+          keep: Path | None = None, readers: Path | None = None, closest_precision: float = 0.5) -> Model:
+    """`readers`: a folder of reader questions (`news_readers` shape) learned from as well.
+    `keep`: also save the examples (features, labels, kinds, articles) there, for bench/ablation.py."""
     corpus, questions = load_jsonl(corpus_path), load_jsonl(questions_path)
     ingest(service, corpus)
     data = list(examples(service, corpus, questions))
+    described = f"{len(corpus)} articles, {len(questions)} questions ({corpus_path.parent.name})"
+    if readers is not None:
+        reader_corpus, asked = load_jsonl(readers / "corpus.jsonl"), load_jsonl(readers / "questions.jsonl")
+        ingest(service, reader_corpus)
+        data += list(reader_examples(service, asked))
+        described += f"; {len(reader_corpus)} articles, {len(asked)} reader questions ({readers.name})"
+    if keep is not None:
+        save_examples(keep, data)
+    model = decide(data, precision, closest_precision)
+    model.meta.update({"data": described, "embedder": service.embedder.name})
+    return model
+
+
+def save_examples(path: Path, data: list[Example]) -> None:
+    np.savez_compressed(path, x=np.stack([e.features for e in data]), y=np.array([e.right for e in data], dtype=float),
+                        kinds=np.array([e.kind for e in data]), articles=np.array([e.article for e in data]),
+                        questions=np.array([e.question for e in data]), names=np.array(NAMES))
+
+
+def decide(data: list[Example], precision: float = 0.9, closest_precision: float = 0.5) -> Model:
+    """Fit the decision on `data`; its thresholds read off out-of-fold predictions (folds by article)."""
     x = np.stack([e.features for e in data])
     y = np.array([e.right for e in data], dtype=float)
     groups, kinds = [e.article for e in data], np.array([e.kind for e in data])
-    asked = np.array([e.question for e in data])
-    if keep is not None:
-        np.savez_compressed(keep, x=x, y=y, kinds=kinds, articles=np.array(groups), questions=asked,
-                            names=np.array(NAMES))
+    asked = np.array([f"{e.kind}:{e.article}:{e.question}" for e in data])
     p = out_of_fold(x, y, groups)
     pick = chosen(p, asked)  # what the service would show, judged on articles the fold never saw
     threshold = threshold_for(p[pick], y[pick], precision)
+    closest = closest_for(p[pick], y[pick], threshold, closest_precision)
     mean, scale, w, b = fit(x, y)
+    answerable = np.isin(kinds[pick], ["answerable", "reader"])
     meta: dict[str, object] = {
-        "data": f"{len(corpus)} articles, {len(questions)} questions ({corpus_path.parent.name})",
         "questions": {str(k): int(np.sum(kinds[pick] == k)) for k in sorted(set(kinds))}, "rows": len(y),
-        "seed": SEED, "target_precision": precision,
-        "first_passage_right": _mean(y[pick][kinds[pick] == "answerable"]),
-        "held_out": risk_coverage(p[pick], y[pick], [0.3, 0.4, 0.5, 0.6, 0.7, threshold]),
+        "seed": SEED, "target_precision": precision, "closest_precision": closest_precision,
+        "first_passage_right": {str(k): _mean(y[pick][kinds[pick] == k]) for k in ("answerable", "reader")},
+        "held_out": risk_coverage(p[pick][answerable], y[pick][answerable], [0.3, 0.5, 0.7, closest, threshold]),
         "abstained_on_negatives": {str(k): _mean(p[pick][kinds[pick] == k] < threshold)
-                                   for k in ("unanswerable", "wrong-article", "near-miss")},
-        "embedder": service.embedder.name,
+                                   for k in ("unanswerable", "wrong-article", "near-miss", "reader-unanswerable")},
     }
-    return Model(names=NAMES, mean=mean, scale=scale, weights=w, bias=b, threshold=threshold, meta=meta)
+    return Model(names=NAMES, mean=mean, scale=scale, weights=w, bias=b, threshold=threshold, meta=meta,
+                 closest=closest)

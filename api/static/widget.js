@@ -54,6 +54,7 @@
     ".meta,.src,.fb{font-size:13px;color:var(--qa-muted);margin-top:6px;white-space:normal}",
     ".meta button{background:none;border:0;color:var(--qa-accent);text-decoration:underline;padding:0;margin-right:12px}",
     ".src a{color:var(--qa-accent)}",
+    ".closest .lead{font-size:13px;color:var(--qa-muted);font-style:italic;margin-bottom:4px;white-space:normal}",
     ".fb{display:flex;align-items:center;gap:4px}.fb button{background:none;border:0;color:var(--qa-muted);padding:4px;",
     "display:flex;border-radius:6px}.fb button:hover{color:var(--qa-accent)}.fb svg{width:18px;height:18px}",
     ".ctx{margin-top:6px;font-size:13px;color:var(--qa-muted)}",
@@ -207,7 +208,8 @@
       if (m.offer) div.appendChild(chips(el("div", "chips again")));
       return log.appendChild(div);
     }
-    var a = m.answer, h = a.highlight || [-1, -1];
+    var a = m.answer, h = m.closest ? [-1, -1] : a.highlight || [-1, -1];
+    if (m.closest) { div.className += " closest"; div.appendChild(el("div", "lead", CLOSEST)); }
     div.appendChild(withMark(el("div", "text"), m.text, h[0], h[1]));
     if (!docId || a.document_id !== docId) div.appendChild(source(a));
     var meta = el("div", "meta"), ctx = el("div", "ctx");
@@ -330,6 +332,7 @@
   // --- asking ----------------------------------------------------------------------------------
   var NOT_FOUND = "Sorry, I couldn't find that in " + where + ". I can only answer with sentences from " +
     (docId ? "the article." : "the articles.");
+  var CLOSEST = (docId ? "The article" : "The articles") + " may not say exactly; this is the closest passage:";
   var UNRESOLVED = "I couldn't tell who or what that question refers to. Please ask it again in full, " +
     "with the name you mean.";
   function send(q) {
@@ -357,6 +360,8 @@
       clearTimeout(timer); typing.remove();
       state.conversationId = data.conversation_id;
       if (data.answer) push({ kind: "bot", text: data.answer.text, answer: data.answer, question: q });
+      // Likely but not certain: shown as the closest passage, never dressed as the answer.
+      else if (data.closest) push({ kind: "bot", text: data.closest.text, answer: data.closest, closest: true, question: q });
       else push({ kind: "bot", text: data.abstention === "unresolved_follow_up" ? UNRESOLVED : NOT_FOUND, offer: true });
     }).catch(function (err) {
       clearTimeout(timer); typing.remove();

@@ -68,7 +68,7 @@ def resolve_model_path(model: str) -> str:
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (or any sentence-transformers model) loaded from local files only."""
 
-    def __init__(self, model: str, threads: int = 0) -> None:
+    def __init__(self, model: str, threads: int = 0, name: str | None = None) -> None:
         try:
             import torch
             from sentence_transformers import SentenceTransformer
@@ -82,7 +82,7 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:
             raise EmbedderUnavailable(f"cannot load model {model!r} from local files: {exc}") from exc
-        self.name = model
+        self.name = name or model
         getter = getattr(self._model, "get_embedding_dimension", None) or \
             self._model.get_sentence_embedding_dimension
         self.dim = int(getter() or 0)
@@ -97,13 +97,23 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_embedder(kind: str, model: str, threads: int = 0, cache_dir: Path | None = None) -> Embedder:
+def load_embedder(kind: str, model: str, threads: int = 0, cache_dir: Path | None = None,
+                  adapter: Path | None = None) -> Embedder:
     """`kind`: "sentence-transformers" (PyTorch), "onnx" / "onnx-int8" (ONNX Runtime, exported
-    once into `cache_dir`), or "fake"."""
+    once into `cache_dir`), or "fake". `adapter`: a low-rank adapter added to the model first
+    (`index.embedders.adapter`); the encoder's name then says which, so vectors of the plain
+    model and of the adapted one are never mixed in one store."""
     if kind == "fake":
         return FakeEmbedder()
+    cache = cache_dir or Path("models")
+    name = model
+    if adapter is not None:
+        from index.embedders.adapter import adapted_folder, fingerprint
+
+        name = f"{model}+{fingerprint(adapter)}"
+        model = str(adapted_folder(Path(resolve_model_path(name.rsplit("+", 1)[0])), adapter, cache))
     if kind in ("onnx", "onnx-int8"):
         from index.embedders.onnx import OnnxEmbedder
 
-        return OnnxEmbedder(model, cache_dir or Path("models"), threads, quantize=kind == "onnx-int8")
-    return SentenceTransformerEmbedder(model, threads=threads)
+        return OnnxEmbedder(model, cache, threads, quantize=kind == "onnx-int8", name=name)
+    return SentenceTransformerEmbedder(model, threads=threads, name=name)

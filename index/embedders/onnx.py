@@ -32,7 +32,8 @@ TOKEN_BUDGET = 512
 
 
 class OnnxEmbedder:
-    def __init__(self, model: str, cache_dir: Path, threads: int = 0, quantize: bool = False) -> None:
+    def __init__(self, model: str, cache_dir: Path, threads: int = 0, quantize: bool = False,
+                 name: str | None = None) -> None:
         from tokenizers import Tokenizer
 
         folder = Path(resolve_model_path(model))
@@ -41,7 +42,7 @@ class OnnxEmbedder:
         _require_mean_pooling(folder)
         # fp32 vectors equal the PyTorch ones. "int8pc": per-channel int8, whose vectors differ from
         # those of the per-tensor int8 that earlier versions stored as "+int8".
-        self.name = f"{model}+int8pc" if quantize else model
+        self.name = f"{name or model}+int8pc" if quantize else name or model
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(_max_length(folder))
         self._tokenizer.no_padding()

@@ -86,9 +86,19 @@ def test_abstention_tells_an_unreadable_follow_up_from_an_unanswered_question() 
     from qa.conversation import Turn, abstention
 
     before = [Turn("What did Brokenshire say?", "What did Brokenshire say?", "We will not.", "d")]
-    assert abstention("Why did he resign?", "Why did he resign? Brokenshire", before) == "unresolved_follow_up"
+    # Read with the turn before ("he" is Brokenshire): understood, and the article does not say.
+    assert abstention("Why did he resign?", "Why did he resign? Brokenshire", before) == "not_in_article"
     assert abstention("Why did he resign?", "Why did he resign?", []) == "unresolved_follow_up"
     assert abstention("What did Theresa May say about her visit?", "What did Theresa May say about her visit?",
                       []) == "not_in_article"
     assert abstention("What is the population of Paris?", "What is the population of Paris?",
                       before) == "not_in_article"
+
+
+def test_existential_there_is_not_a_reference_back() -> None:
+    from qa.conversation import is_follow_up
+
+    assert not is_follow_up("will there be a bike lane on mill road")
+    assert not is_follow_up("Is there a plan to reopen the station before Christmas?")
+    assert is_follow_up("was he there when it happened")
+    assert is_follow_up("what did she say")

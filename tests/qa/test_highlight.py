@@ -29,3 +29,22 @@ def test_the_whole_answering_phrase_with_its_unit(question: str, text: str, phra
 ])
 def test_no_number_is_highlighted_when_it_counts_something_else(question: str, text: str) -> None:
     assert span(parse(question), text) is None
+
+
+@pytest.mark.parametrize("question,text,phrase", [
+    # Several phrases of the asked kind: the one among the question's words.
+    ("when do trams start running", "Construction begins in March 2027, and trams will start running in "
+     "the autumn of 2029.", "the autumn of 2029"),
+    ("how long will the trip to the centre take", "Buses take 40 minutes today; the tram trip to the centre "
+     "will take 14 minutes.", "14 minutes"),
+    ("how much will the tram cost", "The council spent £2m on studies, and the tram itself will cost £310m.",
+     "£310m"),
+    # "Who" asks for someone the question does not already name.
+    ("who did Ebbers' lawyers call first", "Ebbers' lawyers first called Cynthia Cooper to the stand.",
+     "Cynthia Cooper"),
+    ("Where did Yukos file the suit?", "Yukos submitted the suit in Houston, where it filed for bankruptcy.",
+     "Houston"),
+])
+def test_the_phrase_of_the_kind_asked_where_the_question_points(question: str, text: str, phrase: str) -> None:
+    found = span(parse(question), text)
+    assert found is not None and text[found[0]:found[1]] == phrase

@@ -144,7 +144,8 @@ def test_another_model_re_embeds_every_stored_sentence(settings: Settings, servi
 
 
 def test_auto_encoder_is_int8_unless_the_store_holds_full_precision_vectors(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, seeds_dir=tmp_path / "none", embedder="auto")
+    adapted = Settings(data_dir=tmp_path, seeds_dir=tmp_path / "none", embedder="auto")
+    settings = adapted.model_copy(update={"encoder_adapter": "none"})  # the plain model
     assert encoder_kind(settings) == "onnx-int8"  # a new store
     for stored, kind in [(settings.model, "onnx"), (settings.model + "+int8", "onnx-int8"),
                          ("another-model", "onnx-int8")]:
@@ -152,6 +153,7 @@ def test_auto_encoder_is_int8_unless_the_store_holds_full_precision_vectors(tmp_
         store.set_meta("vector_model", stored)
         store.close()
         assert encoder_kind(settings) == kind
+        assert encoder_kind(adapted) == "onnx-int8"  # the adapted encoder's vectors are never the plain model's
     assert encoder_kind(settings.model_copy(update={"embedder": "sentence-transformers"})) == "sentence-transformers"
     (tmp_path / "garbage").mkdir()
     junk = Settings(data_dir=tmp_path / "garbage", seeds_dir=tmp_path / "none", embedder="auto")
