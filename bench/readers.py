@@ -149,7 +149,7 @@ def main() -> int:
     ap.add_argument("--closest-precision", type=float, default=0.5)
     ap.add_argument("--work", type=Path, default=Path("/tmp/qa-readers"))
     ap.add_argument("--fit-ranker", action="store_true", help="learn the reranker's weights too (per fold)")
-    ap.add_argument("--keep", action="store_true", help="save each fold's decision examples in --work")
+    ap.add_argument("--keep", action="store_true", help="save each fold's decision examples and model in --work")
     ap.add_argument("--ship", type=Path, help="also write the model to commit here (see `ship`)")
     ap.add_argument("--ship-adapter", default="readers", help="the shipped encoder's adapter (for --ship)")
     ap.add_argument("--squad", type=Path, default=ROOT / "bench" / "data" / "squad_train",
@@ -180,6 +180,8 @@ def main() -> int:
         others = [e for j in range(args.folds) if j != k for e in features[j]]
         services[k].judge = replace(decide(others + squad, args.precision, args.closest_precision),
                                     ranker=asdict(rankers[k]))
+        if args.keep:  # to serve: `QA_ANSWERABILITY_MODEL=<work>/model{k}.json`, with that fold's adapter
+            services[k].judge.save(args.work / f"model{k}.json")
         n = evaluate(services[k], of_fold[k])
         for key, value in n.items():
             total[key] += value

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from index.cache import Memo
-from index.embedders.base import Embedder
+from index.embedders.base import Embedder, exact
 from index.embedders.batching import BatchingEmbedder
 from index.feedback import Feedback
 from index.protocols import Backend
@@ -97,7 +97,9 @@ class QAService:
         self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
         if self.judge.ranker:  # the decision was fitted to what this ranking puts first
             self.weights = self.judge.ranker_weights()
-        self.relatedness = Relatedness(self.embedder)
+        # Word vectors by an encoder whose vectors do not depend on their batch: the same question
+        # gets the same confidence in every process, right after a start or an hour later.
+        self.relatedness = Relatedness(exact(self.embedder))
 
     # --- lifecycle --------------------------------------------------------------------------
     @classmethod

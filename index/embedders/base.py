@@ -25,6 +25,14 @@ class Embedder(Protocol):
         ...
 
 
+def exact(embedder: Embedder) -> Embedder:
+    """An encoder giving each text one vector whatever it is batched with (see `OnnxEmbedder.exact`);
+    encoders without batch-dependent quantisation are their own."""
+    inner = getattr(embedder, "inner", embedder)  # a BatchingEmbedder's wrapped encoder
+    twin = getattr(inner, "exact", None)
+    return twin() if callable(twin) else inner
+
+
 def normalise(matrix: Matrix) -> Matrix:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0

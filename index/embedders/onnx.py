@@ -57,6 +57,18 @@ class OnnxEmbedder:
         twin._session = _session(self._path, threads)
         return twin
 
+    def exact(self) -> OnnxEmbedder:
+        """The full-precision twin of a quantised encoder (itself when not quantised). int8 weights
+        quantise each call's activations with one scale for the whole batch, so a text's vector
+        depends on what it was batched with; full precision gives a text the same vector whatever
+        its company: for what must not change between processes or moments (word vectors)."""
+        fp32 = self._path.with_name(self._path.name.replace(".int8pc.onnx", ".onnx"))
+        if fp32 == self._path or not _intact(fp32):
+            return self
+        twin = copy.copy(self)
+        twin._session, twin._path = _session(fp32, 1), fp32
+        return twin
+
     def encode(self, texts: list[str], batch_size: int = 32) -> Matrix:
         # 32, not 64: larger batches pad more and leave the caches (docs/decisions.md).
         if not texts:

@@ -43,7 +43,8 @@ def test_the_adapted_weights_are_the_base_plus_the_scaled_low_rank_product(tmp_p
     a, b = adapter().low_rank[NAME]
     np.testing.assert_allclose(after[NAME], before[NAME] + 2.0 * b @ a, rtol=1e-6)
     np.testing.assert_allclose(after[BIAS], before[BIAS] + 0.5)
-    np.testing.assert_array_equal(after["embeddings.word_embeddings.weight"], before["embeddings.word_embeddings.weight"])
+    words = "embeddings.word_embeddings.weight"
+    np.testing.assert_array_equal(after[words], before[words])
     assert (folder / "tokenizer.json").exists() and (folder / "1_Pooling" / "config.json").exists()
 
 
