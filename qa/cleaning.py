@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from qa.commonmark import read_markdown
+from qa.commonmark import looks_like_markdown, read_markdown
 from qa.errors import BadInput
 from qa.extraction import read_page
 
@@ -42,6 +42,12 @@ _JSON_METADATA = {"author": "author", "byline": "author", "published": "publishe
                   "published_at": "published", "site": "site"}
 
 
+# A page or fragment opens with its doctype or an element; text that merely mentions "<p>" does not.
+_HTML_START = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|article|main|section|div|p|h[1-6]|"
+                         r"header|meta|title|table|ul|ol|figure|span|a)\b", re.IGNORECASE | re.DOTALL)
+_HTML_CLOSE = re.compile(r"</(?:p|div|h[1-6]|article|section|li|body|html|span|a)\s*>", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Cleaned:
     title: str
@@ -50,7 +56,34 @@ class Cleaned:
     metadata: dict[str, str] = field(default_factory=dict)  # author, published (ISO 8601), site
 
 
-def clean_document(raw: str, fmt: str = "txt", title: str | None = None) -> Cleaned:
+def sniff_format(raw: str) -> Format:
+    """The format of a document sent without one: a JSON object with a "text", an HTML page or
+    fragment, Markdown (headings, links, lists, bold or code fences as CommonMark reads them),
+    else plain text. Sent as plain text, an HTML page would lose nothing but its markup's words
+    and be refused as empty; Markdown would keep its `#` and `**` as words."""
+    stripped = raw.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("{") and _is_json_document(stripped):
+        return "json"
+    if _HTML_START.match(stripped):
+        return "html"
+    if looks_like_markdown(stripped):
+        return "md"
+    # Markup that does not open the text, but closes several elements: HTML all the same.
+    return "html" if len(_HTML_CLOSE.findall(stripped)) >= 2 else "txt"
+
+
+def _is_json_document(raw: str) -> bool:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("text"), str)
+
+
+def clean_document(raw: str, fmt: str | None = "txt", title: str | None = None) -> Cleaned:
+    """`fmt` None: the format is sniffed from the text (`sniff_format`)."""
+    if fmt is None:
+        fmt = sniff_format(raw)
     if fmt not in FORMATS:
         raise BadInput(f"unsupported format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "json":

@@ -233,14 +233,23 @@ def _ingest(service: QAService, args: argparse.Namespace) -> int:
         def failed(failure: Failure) -> None:
             bar.write(f"skipped {failure.name}: {failure.message}", file=sys.stderr)
 
+        def stored(document_id: str, name: str, outcome: str) -> None:
+            # The id is what a page's widget names (data-document-id): say which one each file got.
+            bar.write(_stored_line(document_id, name, outcome), file=sys.stdout)
+
         report = BulkIngest(service, replace_existing=args.replace, batch_sentences=args.batch_sentences,
-                            learn_words=False, on_progress=progress, on_failure=failed).run(entries)
+                            learn_words=False, on_progress=progress, on_failure=failed,
+                            on_stored=stored).run(entries)
     for path, reason in skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     counts = {"added": report.added, "unchanged": report.unchanged, "replaced": report.replaced,
               "skipped": report.failed + len(skipped)}
     print(", ".join(f"{n} {k}" for k, n in counts.items()) + f"; {report.sentences} sentences embedded")
     return 1 if report.failed else 0
+
+
+def _stored_line(document_id: str, name: str, outcome: str) -> str:
+    return f"{document_id} <- {name}" + ("" if outcome == "added" else f" ({outcome})")
 
 
 def _entries(paths: list[Path]) -> tuple[Iterator[Entry], list[tuple[Path, str]], int | None]:

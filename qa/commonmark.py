@@ -12,6 +12,11 @@ from markdown_it.token import Token
 from qa.errors import BadInput
 
 _BREAKS = {"softbreak", "hardbreak"}
+# What plain text does not produce when read as CommonMark: an ATX heading (`#`), a bullet list,
+# a code fence, a link or image, bold. Not ordered lists ("1990. The year ...") nor emphasis
+# ("*sigh*"), which a plain-text article writes too.
+_MARKDOWN_BLOCKS = {"bullet_list_open", "fence"}
+_MARKDOWN_INLINE = {"link_open", "image", "strong_open"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,15 @@ def read_markdown(raw: str) -> Markdown:
     if not blocks:
         raise BadInput("the Markdown document has no readable text, only markup")
     return Markdown(blocks, title)
+
+
+def looks_like_markdown(raw: str) -> bool:
+    for token in MarkdownIt("commonmark").parse(raw):
+        if token.type in _MARKDOWN_BLOCKS or (token.type == "heading_open" and token.markup.startswith("#")):
+            return True
+        if token.type == "inline" and any(c.type in _MARKDOWN_INLINE for c in token.children or []):
+            return True
+    return False
 
 
 def _block_text(token: Token) -> str:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from qa.cleaning import clean_document
+from qa.cleaning import clean_document, sniff_format
 from qa.errors import BadInput
 
 
@@ -51,3 +51,30 @@ def test_a_lone_headline_like_line_is_kept_as_text() -> None:
 def test_a_json_document_nested_too_deeply_is_bad_input() -> None:
     with pytest.raises(BadInput, match="nested too deeply"):
         clean_document("[" * 100_000, "json", None)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("<!DOCTYPE html><html><body><h1>T</h1><p>Text.</p></body></html>", "html"),
+    ("\n  <article><h1>Mill</h1><p>The mill closed in 1870.</p></article>", "html"),
+    ("<!-- saved page -->\n<html><p>x</p></html>", "html"),
+    ("Intro line.\n\n<p>One.</p>\n<p>Two.</p>", "html"),
+    ("# Harbour\n\nThe harbour opened in 1990.", "md"),
+    ("The harbour [reopened](https://x.org) on Monday.", "md"),
+    ("Changes:\n\n- fees rise\n- the quay reopens", "md"),
+    ("It was **not** a drill.", "md"),
+    ('{"title": "T", "text": "Body text here."}', "json"),
+    ("The harbour opened in 1990. Ships dock daily.", "txt"),
+    ("1990. The year the harbour opened.", "txt"),  # an ordered list to CommonMark, plain text to a writer
+    ("He said *no* and a <p> tag is a paragraph in HTML.", "txt"),
+    ('{"no": "text field"}', "txt"),
+])
+def test_the_format_is_sniffed_when_not_given(raw: str, expected: str) -> None:
+    assert sniff_format(raw) == expected
+
+
+def test_a_document_without_a_format_is_read_as_what_it_is() -> None:
+    page = clean_document("<html><head><title>Mill</title></head><body><p>The mill closed in 1870.</p></body></html>",
+                          None)
+    assert page.text == "The mill closed in 1870."
+    md = clean_document("# Harbour\n\nThe harbour **opened** in 1990.", None)
+    assert (md.title, md.text) == ("Harbour", "The harbour opened in 1990.")

@@ -27,9 +27,13 @@ def test_ingest_documents_and_ask(tmp_path: Path, capsys: pytest.CaptureFixture[
     (tmp_path / "docs" / "a.md").write_text("# Harbour\n\nThe harbour opened in 1990.")
     (tmp_path / "docs" / "b.html").write_text("<h1>Mill</h1><p>The mill closed in 1870.</p>")
     assert main(["ingest", str(tmp_path / "docs")]) == 0
-    assert "2 added" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 added" in out
+    # Each file's id, for the page's data-document-id.
+    assert f"a <- {tmp_path / 'docs' / 'a.md'}" in out and f"b <- {tmp_path / 'docs' / 'b.html'}" in out
     assert main(["ingest", str(tmp_path / "docs")]) == 0
-    assert "2 unchanged" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 unchanged" in out and f"a <- {tmp_path / 'docs' / 'a.md'} (unchanged)" in out
     assert main(["documents", "--json"]) == 0
     assert {d["id"] for d in json.loads(capsys.readouterr().out)} == {SEED_ID, "a", "b"}
     assert main(["ask", "When did the mill close?", "--document", "b", "--json"]) == 0
