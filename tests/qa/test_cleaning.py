@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from qa.cleaning import clean_document, sniff_format
+from qa.cleaning import byline_author, clean_document, sniff_format
 from qa.errors import BadInput
 
 
@@ -78,3 +78,23 @@ def test_a_document_without_a_format_is_read_as_what_it_is() -> None:
     assert page.text == "The mill closed in 1870."
     md = clean_document("# Harbour\n\nThe harbour **opened** in 1990.", None)
     assert (md.title, md.text) == ("Harbour", "The harbour opened in 1990.")
+
+
+@pytest.mark.parametrize("line,author", [
+    ("By Jane Doe", "Jane Doe"), ("By Jane Doe, Transport correspondent", "Jane Doe"),
+    ("By Jane Doe and Ali Khan | 3 March 2026", "Jane Doe and Ali Khan"), ("Words by Ali Khan", "Ali Khan"),
+    ("By Ursula von der Leyen", "Ursula von der Leyen"), ("By Jane Doe \u00b7 Updated 10:42", "Jane Doe"),
+    ("by the way it rained", None), ("By Monday, the quay reopens.", None), ("By 2030 emissions fall", None),
+    ("By train it takes two hours", None),
+])
+def test_a_byline_line_is_read_for_its_author(line: str, author: str | None) -> None:
+    assert byline_author(line) == author
+
+
+def test_a_byline_in_plain_text_is_metadata_not_text_nor_the_title() -> None:
+    c = clean_document("By Jane Doe\n\nThe harbour reopened on Monday. It cost 4 million euros.")
+    assert c.text == "The harbour reopened on Monday. It cost 4 million euros."
+    assert c.metadata == {"author": "Jane Doe"} and c.title != "By Jane Doe"
+    # Deep in the article, a short "By ..." paragraph is left alone.
+    body = "\n\n".join(f"Paragraph {i} of the story." for i in range(4))
+    assert "By Jane Doe" in clean_document(f"{body}\n\nBy Jane Doe").text
