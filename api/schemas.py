@@ -222,6 +222,7 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = Field("article-qa", max_length=200,
-                       description="A document id limits answers to that article; any other value searches all.")
+                       description="`article-qa` searches every article; a document id limits answers to that "
+                                   "article. Any other name is 404 `model_not_found` (GET /v1/models lists them).")
     messages: list[ChatMessage] = Field(..., min_length=1, max_length=200)
     stream: bool = Field(False, strict=True)
