@@ -19,6 +19,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import Service
+from api.routes import DocumentId
+from qa.service import QAService
 
 STATIC = Path(__file__).parent / "static"
 WIDGET = STATIC / "widget.js"
@@ -89,12 +91,25 @@ def accepts_gzip(accept_encoding: str) -> bool:
 
 
 @router.get("/", response_class=HTMLResponse)
-def demo(service: Service, document: str | None = None) -> HTMLResponse:
-    """The first article (or `?document=ID`) with the widget on it."""
+def demo(service: Service, document: str | None = None, document_id: str | None = None) -> HTMLResponse:
+    """The first article (or `?document_id=ID`, also `?document=ID`) with the widget on it."""
     docs = service.documents()
-    if not docs:
+    chosen = document_id or document
+    if not docs and chosen is None:
         return HTMLResponse(_page("No articles yet", "<p>Add one with POST /documents.</p>", "", None))
-    doc = service.get(document or docs[0].id)
+    return _article_page(service, chosen or docs[0].id)
+
+
+@router.get("/preview/{document_id:document_path}", response_class=HTMLResponse)
+def preview(document_id: DocumentId, service: Service) -> HTMLResponse:
+    """Any stored article with the widget on it, served by the service itself: trying the widget
+    on one's own story needs no second site and no QA_CORS_ORIGINS (same origin). `qa ingest` and
+    `qa documents` print this link."""
+    return _article_page(service, document_id, embed=True)
+
+
+def _article_page(service: QAService, document_id: str, embed: bool = False) -> HTMLResponse:
+    doc = service.get(document_id)  # an unknown id: 404 in the one error shape
     # Each sentence carries its offsets so the widget can scroll to the one that answered.
     cursor = 0
     parts: list[str] = []
@@ -102,11 +117,23 @@ def demo(service: Service, document: str | None = None) -> HTMLResponse:
         parts.append(html.escape(doc.text[cursor:s.start]).replace("\n\n", "</p><p>"))
         parts.append(f'<span data-qa-start="{s.start}">{html.escape(s.text)}</span>')
         cursor = s.end
-    parts.append(html.escape(doc.text[cursor:]))
-    # With read keys required, the demo's widget uses the first public widget key, as a newsroom's page would.
+    parts.append(html.escape(doc.text[cursor:]).replace("\n\n", "</p><p>"))
+    # With read keys required, the page's widget uses the first public widget key, as a newsroom's page would.
     keys = service.settings.widget_keys
-    return HTMLResponse(_page(doc.title, f"<p>{''.join(parts)}</p>", doc.id,
-                              keys[0].get_secret_value() if keys else None))
+    key = keys[0].get_secret_value() if keys else None
+    article = f"<p>{''.join(parts)}</p>"
+    if embed:
+        article = _embed_note(doc.id, key) + article
+    return HTMLResponse(_page(doc.title, article, doc.id, key))
+
+
+def _embed_note(document_id: str, key: str | None) -> str:
+    """What to paste into the article's own page for the same widget, above the preview."""
+    key_attribute = f' data-key="{key}"' if key else ""
+    tag = f'<script src="ORIGIN/widget.js" data-document-id="{document_id}"{key_attribute} defer></script>'
+    return ('<aside class="qa-preview">Preview: this article as stored, with the widget (bottom right). '
+            f"On your page: <code>{html.escape(tag)}</code> (ORIGIN: this server's address; "
+            "your site's origin in QA_CORS_ORIGINS).</aside>")
 
 
 def _page(title: str, article: str, document_id: str, key: str | None) -> str:
@@ -117,7 +144,9 @@ def _page(title: str, article: str, document_id: str, key: str | None) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <title>{t}</title>
 <style>body{{font:17px/1.6 Georgia,serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
-h1{{font-family:system-ui,sans-serif;line-height:1.2}}</style></head>
+h1{{font-family:system-ui,sans-serif;line-height:1.2}}
+.qa-preview{{font:14px/1.4 system-ui,sans-serif;background:#f3f3f0;padding:.6rem .8rem;border-radius:6px}}
+.qa-preview code{{word-break:break-all}}</style></head>
 <body><article><h1>{t}</h1>{article}</article>
 <script src="/widget.js" data-document-id="{html.escape(document_id)}"{key_attribute}
         data-title="Ask about this article" defer></script>

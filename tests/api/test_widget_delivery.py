@@ -55,3 +55,18 @@ def test_the_gzip_is_the_script() -> None:
 ])
 def test_accept_encoding_is_read_with_its_weights(header: str, expected: bool) -> None:
     assert accepts_gzip(header) is expected
+
+
+def test_any_stored_article_has_a_preview_page_with_the_widget(client: TestClient, admin: dict[str, str]) -> None:
+    text = "The harbour <b>reopened</b> on Monday.\n\nIt cost 4 million euros & more."
+    assert client.put("/documents/world/harbour", json={"title": "Harbour <i>reopens</i>", "text": text},
+                      headers=admin).status_code == 201
+    page = client.get("/preview/world/harbour")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    body = page.text
+    assert "<h1>Harbour &lt;i&gt;reopens&lt;/i&gt;</h1>" in body and "<b>" not in body  # escaped, never markup
+    assert "The harbour &lt;b&gt;reopened&lt;/b&gt; on Monday." in body and "4 million euros &amp; more." in body
+    assert '<script src="/widget.js" data-document-id="world/harbour"' in body  # same origin: no CORS setup
+    assert client.get("/?document_id=world/harbour").text.count("Harbour &lt;i&gt;reopens") == 2  # title, h1
+    missing = client.get("/preview/nope")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

@@ -30,12 +30,17 @@ def test_ingest_documents_and_ask(tmp_path: Path, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert "2 added" in out
     # Each file's id, for the page's data-document-id.
-    assert f"a <- {tmp_path / 'docs' / 'a.md'}" in out and f"b <- {tmp_path / 'docs' / 'b.html'}" in out
+    assert f"a <- {tmp_path / 'docs' / 'a.md'}  http://127.0.0.1:8000/preview/a" in out
+    assert f"b <- {tmp_path / 'docs' / 'b.html'}  http://127.0.0.1:8000/preview/b" in out
     assert main(["ingest", str(tmp_path / "docs")]) == 0
     out = capsys.readouterr().out
     assert "2 unchanged" in out and f"a <- {tmp_path / 'docs' / 'a.md'} (unchanged)" in out
     assert main(["documents", "--json"]) == 0
-    assert {d["id"] for d in json.loads(capsys.readouterr().out)} == {SEED_ID, "a", "b"}
+    listed = json.loads(capsys.readouterr().out)
+    assert {d["id"] for d in listed} == {SEED_ID, "a", "b"}
+    assert {d["preview"] for d in listed} >= {"http://127.0.0.1:8000/preview/a"}
+    assert main(["documents"]) == 0
+    assert "a\t1\tHarbour\thttp://127.0.0.1:8000/preview/a" in capsys.readouterr().out
     assert main(["ask", "When did the mill close?", "--document", "b", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["answer"]["text"] == "The mill closed in 1870."
 
