@@ -103,3 +103,21 @@ def test_ingest_reads_jsonl_from_stdin(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "2 added" in done.stdout
     assert main(["ingest", "-", "-"]) == 2  # stdin once
+
+
+def test_ingest_while_a_server_runs_is_seen_by_it_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # What the README promises: `qa ingest` into the data folder of a running server needs no restart.
+    from index.embedders.base import FakeEmbedder
+    from qa.service import QAService
+    from qa.settings import Settings
+
+    running = QAService.open(Settings(), FakeEmbedder())
+    try:
+        (tmp_path / "ferry.txt").write_text("The ferry returns on Friday after repairs.")
+        assert main(["ingest", str(tmp_path / "ferry.txt")]) == 0
+        assert "ferry <- " in capsys.readouterr().out
+        assert running.get("ferry").title
+        answer = running.ask("When does the ferry return?", "ferry").answer
+        assert answer is not None and answer.text == "The ferry returns on Friday after repairs."
+    finally:
+        running.close()
