@@ -25,10 +25,11 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        observability.configure_logging()
+        observability.configure_logging(settings.log_format)
         if service is not None:
             yield
             return
+        log.info("loading the model and the index (answers start with the line 'ready: ...')")
         # Load in the background: /healthz answers at once, /readyz says 503 until the model is
         # loaded and the index verified (or rebuilt).
         stop = threading.Event()
@@ -69,6 +70,13 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     return app
 
 
+def ready_line(settings: Settings, documents: int) -> str:
+    """Said once the service answers (/ask no longer 503): where, and over how many articles."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # bound everywhere: here too
+    host = f"[{host}]" if ":" in host else host
+    return f"ready: http://{host}:{settings.port} ({documents} article{'' if documents == 1 else 's'})"
+
+
 def _load(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
     """Load until it works: a database that is down may come back, and a failed model export is
     cleaned up and tried again, so the service recovers without a restart."""
@@ -77,7 +85,7 @@ def _load(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
         try:
             app.state.service = QAService.open(settings)
             app.state.load_error = None
-            log.info("ready: model and index loaded")
+            log.info("%s", ready_line(settings, app.state.service.stats()["documents"]))
             return
         except StoreUnavailable as exc:
             app.state.load_error = type(exc).__name__

@@ -12,10 +12,11 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.access import Reader, client_identity
 from api.deps import Service
+from api.errors import error_response
 from api.schemas import SOME_TEXT, WEB_URL, ChatMessage, ChatRequest, ErrorResponse
 from qa.errors import BadInput
 from qa.service import AskResult, QAService
@@ -24,14 +25,18 @@ router = APIRouter(tags=["bots"], responses={
     code: {"model": ErrorResponse} for code in (401, 403, 404, 413, 422, 429, 503)})
 CLOSEST_LEAD = "The articles may not say exactly; this is the closest passage:\n\n"
 ABSTAIN_REPLY = "I couldn't find the answer to that in the articles. Try rephrasing, or name who or what you mean."
+ALL_ARTICLES = "article-qa"  # the `model` that searches every article; a document id searches that one
 
 
 @router.post("/v1/chat/completions", response_model=None, dependencies=[Reader], responses={200: {
     "description": "A chat completion; with `stream: true`, server-sent chunks ending in `data: [DONE]`.",
     "content": {"application/json": {}, "text/event-stream": {}}}})
-def chat_completions(body: ChatRequest, service: Service, request: Request) -> dict[str, Any] | StreamingResponse:
+def chat_completions(body: ChatRequest, service: Service,
+                     request: Request) -> dict[str, Any] | StreamingResponse | JSONResponse:
+    if body.model != ALL_ARTICLES and not service.has_document(body.model):
+        return _model_not_found(body.model)
     question, history = _conversation(body.messages, service.settings.conversation_turns)
-    document_id = body.model if service.has_document(body.model) else None
+    document_id = None if body.model == ALL_ARTICLES else body.model
     result = service.ask(question, document_id, top_k=3, history=history,
                          client=client_identity(request, service.settings))
     reply = _reply(service, result)
@@ -54,11 +59,19 @@ def list_models(service: Service) -> dict[str, Any]:
     every article; each document id, as `model`, limits answers to that article."""
     docs = service.documents()
     first = int(min((d.created_at for d in docs), default=time.time()))
-    models = [{"id": "article-qa", "object": "model", "created": first, "owned_by": "article-qa",
+    models = [{"id": ALL_ARTICLES, "object": "model", "created": first, "owned_by": ALL_ARTICLES,
                "description": "all articles"}]
-    models += [{"id": d.id, "object": "model", "created": int(d.created_at), "owned_by": "article-qa",
+    models += [{"id": d.id, "object": "model", "created": int(d.created_at), "owned_by": ALL_ARTICLES,
                 "description": d.title} for d in docs]
     return {"object": "list", "data": models}
+
+
+def _model_not_found(model: str) -> JSONResponse:
+    # A client that names a model it believes exists ("gpt-4o") is told so, as OpenAI tells it,
+    # rather than silently given answers from every article.
+    return error_response(404, "model_not_found", f"The model {model!r} does not exist: use {ALL_ARTICLES!r} "
+                          "for all articles or a document id (GET /v1/models lists them)",
+                          openai={"type": "invalid_request_error", "param": "model"})
 
 
 def _conversation(messages: list[ChatMessage], turns: int) -> tuple[str, list[tuple[str, str | None]]]:

@@ -44,8 +44,10 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
 
 
 def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message, "request_id": request_id.get()}
+                   headers: dict[str, str] | None = None, openai: dict[str, str] | None = None) -> JSONResponse:
+    """`openai`: the fields OpenAI's errors add (`type`, `param`), for the bot endpoints: an OpenAI
+    client reads them, and our own `code` and `message` are OpenAI's names too."""
+    body: dict[str, Any] = {"code": code, "message": message, "request_id": request_id.get(), **(openai or {})}
     if details:
         body["details"] = details
     return JSONResponse({"error": body}, status_code=status, headers=headers)
@@ -69,10 +71,26 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    details = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
+    details = [_json_syntax(e, exc.body) if e.get("type") == "json_invalid" else
+               {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
                for e in exc.errors()]
     summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details[:5])
     return error_response(422, "validation_error", f"invalid request: {summary}", details)
+
+
+def _json_syntax(error: dict[str, Any], document: object) -> dict[str, Any]:
+    """A body that is not JSON: FastAPI puts the character offset where the field name goes
+    (`body.12`). Said as a place a person finds in their request instead: line, column, and the
+    parser's reason."""
+    loc = error.get("loc", ())
+    offset = loc[-1] if loc and isinstance(loc[-1], int) else None
+    reason = str((error.get("ctx") or {}).get("error", "JSON decode error"))
+    if offset is None or not isinstance(document, str):
+        return {"field": "body", "message": f"not valid JSON: {reason}"}
+    line = document.count("\n", 0, offset) + 1
+    column = offset - (document.rfind("\n", 0, offset) + 1) + 1
+    where = f"line {line}, column {column} (character {offset})"
+    return {"field": "body", "message": f"not valid JSON at {where}: {reason}", "line": line, "column": column}
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -6,8 +6,10 @@ import contextvars
 import json
 import logging
 import re
+import sys
 import time
 import uuid
+from typing import TextIO
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -97,9 +99,45 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging() -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
+class PlainFormatter(logging.Formatter):
+    """One line for a person at a terminal: time, level, message (and the request id inside a request)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(message)s", datefmt="%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        rid = request_id.get()
+        return line if rid == "-" else f"{line} [{rid}]"
+
+
+# Loggers whose INFO lines mislead on a healthy start. faiss.loader tries the AVX512 and AVX2 builds
+# first and reports each missing one as "Could not load library ... ModuleNotFoundError", which
+# reads as an error. uvicorn.error says "Application startup complete" and "Uvicorn running on ..."
+# while the model is still loading (/ask answers 503 for seconds more): the service's own
+# "ready: http://..." line says when answers work. Their warnings and errors still show.
+QUIETED = ("faiss.loader", "uvicorn.error")
+# uvicorn's loggers come with handlers of their own (another format): their lines go through the root's.
+UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+
+
+def resolve_format(setting: str, stream: TextIO | None = None) -> str:
+    """`plain` or `json`: `auto` is plain on a terminal and JSON otherwise."""
+    if setting != "auto":
+        return setting
+    stream = stream if stream is not None else sys.stderr
+    return "plain" if stream.isatty() else "json"
+
+
+def configure_logging(fmt: str = "auto", stream: TextIO | None = None) -> None:
+    """One format for every line the process writes, the service's and uvicorn's alike."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if resolve_format(fmt, stream) == "json" else PlainFormatter())
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(logging.INFO)
+    for name in UVICORN:
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+    for name in QUIETED:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -81,7 +81,10 @@ class DocumentIn(BaseModel):
     url: str | None = Field(None, max_length=2000, pattern=WEB_URL,
                             description="http or https only: it is shown as a link and echoed in chat replies.")
     metadata: dict[str, Any] = Field(default_factory=dict)
-    format: Format = Field("txt", description="How to clean `text`.")
+    format: Format | None = Field(
+        None, description="How to read `text`. Left out, it is sniffed: a JSON object with a `text`, an HTML page "
+        "or fragment (opens with a tag, or closes several), Markdown (a `#` heading, a list, a link, bold or a "
+        "code fence), else plain text.")
 
 
 class DocumentCreated(BaseModel):
@@ -219,6 +222,7 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = Field("article-qa", max_length=200,
-                       description="A document id limits answers to that article; any other value searches all.")
+                       description="`article-qa` searches every article; a document id limits answers to that "
+                                   "article. Any other name is 404 `model_not_found` (GET /v1/models lists them).")
     messages: list[ChatMessage] = Field(..., min_length=1, max_length=200)
     stream: bool = Field(False, strict=True)

@@ -1,32 +1,115 @@
-"""The chat widget script and a demo page showing an article with the widget on it."""
+"""The chat widget script and a demo page showing an article with the widget on it.
+
+The script is on every article page of a news site, so it is sent gzipped when the browser takes
+it, with a validator (ETag) and a lifetime: a second page view within the hour fetches nothing, and
+after it a revalidation costs a 304 with no body. The ETag is weak because the gzipped and the plain
+bytes are one script (RFC 9110 8.8.1); a new widget.js gets a new one.
+"""
 
 from __future__ import annotations
 
+import functools
+import gzip
+import hashlib
 import html
+from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
 
 from api.deps import Service
+from api.routes import DocumentId
+from qa.service import QAService
 
 STATIC = Path(__file__).parent / "static"
+WIDGET = STATIC / "widget.js"
+# An hour fresh, then served from cache for up to a day while it is revalidated in the background.
+WIDGET_CACHE_CONTROL = "public, max-age=3600, stale-while-revalidate=86400"
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/widget.js")
-def widget_js() -> FileResponse:
-    return FileResponse(STATIC / "widget.js", media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=300"})
+@dataclass(frozen=True)
+class Asset:
+    plain: bytes
+    gzipped: bytes
+    etag: str
+
+
+def widget_asset(path: Path = WIDGET) -> Asset:
+    """The script, its gzip and ETag, compressed once rather than for every page view (and again
+    when the file changes: its modification time and size are part of the cache key)."""
+    info = path.stat()
+    return _read(path, info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=2)
+def _read(path: Path, mtime_ns: int, size: int) -> Asset:
+    plain = path.read_bytes()
+    # mtime=0: the same script always compresses to the same bytes, whichever process serves it.
+    return Asset(plain, gzip.compress(plain, 9, mtime=0), f'W/"{hashlib.sha256(plain).hexdigest()[:20]}"')
+
+
+@router.api_route("/widget.js", methods=["GET", "HEAD"])
+def widget_js(request: Request) -> Response:
+    asset = widget_asset()
+    headers = {"Cache-Control": WIDGET_CACHE_CONTROL, "ETag": asset.etag, "Vary": "Accept-Encoding"}
+    if _matches(request.headers.get("if-none-match"), asset.etag):
+        return Response(status_code=304, headers=headers)
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
+        headers["Content-Encoding"] = "gzip"
+        body = asset.gzipped
+    else:
+        body = asset.plain
+    # HEAD: the same headers (Content-Length included); the server sends no body.
+    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match by weak comparison (RFC 9110 13.1.2): `W/` aside, the same opaque tag."""
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether Accept-Encoding allows gzip: named (or `*`) without `q=0`."""
+    weights: dict[str, float] = {}
+    for part in accept_encoding.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        weights[name.strip()] = q
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
 
 
 @router.get("/", response_class=HTMLResponse)
-def demo(service: Service, document: str | None = None) -> HTMLResponse:
-    """The first article (or `?document=ID`) with the widget on it."""
+def demo(service: Service, document: str | None = None, document_id: str | None = None) -> HTMLResponse:
+    """The first article (or `?document_id=ID`, also `?document=ID`) with the widget on it."""
     docs = service.documents()
-    if not docs:
+    chosen = document_id or document
+    if not docs and chosen is None:
         return HTMLResponse(_page("No articles yet", "<p>Add one with POST /documents.</p>", "", None))
-    doc = service.get(document or docs[0].id)
+    return _article_page(service, chosen or docs[0].id)
+
+
+@router.get("/preview/{document_id:document_path}", response_class=HTMLResponse)
+def preview(document_id: DocumentId, service: Service) -> HTMLResponse:
+    """Any stored article with the widget on it, served by the service itself: trying the widget
+    on one's own story needs no second site and no QA_CORS_ORIGINS (same origin). `qa ingest` and
+    `qa documents` print this link."""
+    return _article_page(service, document_id, embed=True)
+
+
+def _article_page(service: QAService, document_id: str, embed: bool = False) -> HTMLResponse:
+    doc = service.get(document_id)  # an unknown id: 404 in the one error shape
     # Each sentence carries its offsets so the widget can scroll to the one that answered.
     cursor = 0
     parts: list[str] = []
@@ -34,11 +117,23 @@ def demo(service: Service, document: str | None = None) -> HTMLResponse:
         parts.append(html.escape(doc.text[cursor:s.start]).replace("\n\n", "</p><p>"))
         parts.append(f'<span data-qa-start="{s.start}">{html.escape(s.text)}</span>')
         cursor = s.end
-    parts.append(html.escape(doc.text[cursor:]))
-    # With read keys required, the demo's widget uses the first public widget key, as a newsroom's page would.
+    parts.append(html.escape(doc.text[cursor:]).replace("\n\n", "</p><p>"))
+    # With read keys required, the page's widget uses the first public widget key, as a newsroom's page would.
     keys = service.settings.widget_keys
-    return HTMLResponse(_page(doc.title, f"<p>{''.join(parts)}</p>", doc.id,
-                              keys[0].get_secret_value() if keys else None))
+    key = keys[0].get_secret_value() if keys else None
+    article = f"<p>{''.join(parts)}</p>"
+    if embed:
+        article = _embed_note(doc.id, key) + article
+    return HTMLResponse(_page(doc.title, article, doc.id, key))
+
+
+def _embed_note(document_id: str, key: str | None) -> str:
+    """What to paste into the article's own page for the same widget, above the preview."""
+    key_attribute = f' data-key="{key}"' if key else ""
+    tag = f'<script src="ORIGIN/widget.js" data-document-id="{document_id}"{key_attribute} defer></script>'
+    return ('<aside class="qa-preview">Preview: this article as stored, with the widget (bottom right). '
+            f"On your page: <code>{html.escape(tag)}</code> (ORIGIN: this server's address; "
+            "your site's origin in QA_CORS_ORIGINS).</aside>")
 
 
 def _page(title: str, article: str, document_id: str, key: str | None) -> str:
@@ -49,7 +144,9 @@ def _page(title: str, article: str, document_id: str, key: str | None) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <title>{t}</title>
 <style>body{{font:17px/1.6 Georgia,serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
-h1{{font-family:system-ui,sans-serif;line-height:1.2}}</style></head>
+h1{{font-family:system-ui,sans-serif;line-height:1.2}}
+.qa-preview{{font:14px/1.4 system-ui,sans-serif;background:#f3f3f0;padding:.6rem .8rem;border-radius:6px}}
+.qa-preview code{{word-break:break-all}}</style></head>
 <body><article><h1>{t}</h1>{article}</article>
 <script src="/widget.js" data-document-id="{html.escape(document_id)}"{key_attribute}
         data-title="Ask about this article" defer></script>

@@ -62,7 +62,7 @@ def start(data_dir: Path, port: int, timeout: float) -> dict[str, object]:
              if line.strip() and '"GET /readyz' not in line]
     return {"seconds_to_ready": round(seconds, 1), "rss_mb_when_ready": memory, "cpu_seconds": cpu,
             "load_average": round(os.getloadavg()[0], 1), "output_lines": len(lines),
-            "warnings": sum('"WARNING"' in line or "Warning" in line for line in lines), "log": str(log)}
+            "warnings": sum("WARNING" in line or "Warning" in line for line in lines), "log": str(log)}
 
 
 def main() -> int:

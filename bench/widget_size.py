@@ -1,4 +1,5 @@
-"""How many bytes the widget costs a reader's page: as served, gzipped, minified (rjsmin: comments
+"""How many bytes the widget costs a reader's page: plain, gzipped (what GET /widget.js sends a browser
+that accepts gzip: the same level-9 gzip, byte for byte), minified (rjsmin: comments
 and white space out, nothing renamed) and minified + gzipped. Goal: under 15 KB minified + gzipped.
 
     .venv/bin/python -m bench.widget_size

@@ -66,8 +66,8 @@ def as_document(record: Any) -> DocumentInput:
     metadata = record.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise QAError("`metadata` must be an object")
-    fmt = record.get("format") or "txt"
-    if fmt not in FORMATS:
+    fmt = record.get("format") or None  # left out: sniffed from the text, as over HTTP
+    if fmt is not None and fmt not in FORMATS:
         raise QAError(f"`format` must be one of {', '.join(FORMATS)}")
     return DocumentInput(text=text, id=record.get("id") or None, title=record.get("title"), url=url,
                          metadata=metadata, format=fmt)

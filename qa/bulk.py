@@ -77,6 +77,9 @@ class BulkIngest:
     learn_words: bool = True  # a server answers better at once; a one-off CLI process has no use for it
     on_progress: Callable[[Report], None] | None = None
     on_failure: Callable[[Failure], None] | None = None
+    # Each document stored or found stored: its id, the entry's name and "added", "replaced" or
+    # "unchanged", so that a caller can say which id a file was given.
+    on_stored: Callable[[str, str, str], None] | None = None
     report: Report = field(default_factory=Report)
     _pending: list[_Pending] = field(default_factory=list)
     _size: int = 0
@@ -106,6 +109,7 @@ class BulkIngest:
                 self._flush(save=False)  # the same id again: the earlier one is stored before this one is judged
             if self._unchanged(document_id, checksum, doc.url or cleaned.url):
                 self.report.unchanged += 1
+                self._stored(document_id, entry, "unchanged")
                 self._progress()
                 return None
             return _Pending(entry, prepare_cleaned(doc, cleaned, self.service.segmenter))
@@ -134,6 +138,7 @@ class BulkIngest:
                 self.report.added += 1
             else:
                 self.report.replaced += 1
+            self._stored(p.document.id, p.entry, "added" if new else "replaced")
             if self.learn_words:
                 self.service.relatedness.learn_article(p.document.text)
         self._progress()
@@ -164,6 +169,10 @@ class BulkIngest:
         if self.on_failure is not None:
             self.on_failure(failure)
         self._progress()
+
+    def _stored(self, document_id: str, entry: Entry, outcome: str) -> None:
+        if self.on_stored is not None:
+            self.on_stored(document_id, entry.name, outcome)
 
     def _progress(self) -> None:
         if self.on_progress is not None:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from qa.commonmark import read_markdown
+from qa.commonmark import looks_like_markdown, read_markdown
 from qa.errors import BadInput
 from qa.extraction import read_page
 
@@ -42,6 +42,22 @@ _JSON_METADATA = {"author": "author", "byline": "author", "published": "publishe
                   "published_at": "published", "site": "site"}
 
 
+# A page or fragment opens with its doctype or an element; text that merely mentions "<p>" does not.
+_HTML_START = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|article|main|section|div|p|h[1-6]|"
+                         r"header|meta|title|table|ul|ol|figure|span|a)\b", re.IGNORECASE | re.DOTALL)
+_HTML_CLOSE = re.compile(r"</(?:p|div|h[1-6]|article|section|li|body|html|span|a)\s*>", re.IGNORECASE)
+
+
+# A byline paragraph near the top ("By Jane Doe", "*By Jane Doe and Ali Khan | 3 March*"): who wrote
+# the article, not a sentence of it. Names are capitalised words (with the particles of names); what
+# follows a separator (a role, a date) is short and not a sentence ("By Monday, the quay reopens." is one).
+_NAME_WORD = r"(?:[^\W\d_a-z][\w.'\u2019-]*|de|da|van|von|der|den|la|le|bin|al|and|&)"
+_BYLINE = re.compile(
+    rf"(?i:(?:words |written |reporting |story )?by)\s+(?P<name>[^\W\d_a-z][\w.'\u2019-]*(?:\s+{_NAME_WORD})*?)"
+    r"\s*(?:(?:[,|\u00b7\u2022\u2014\u2013]|\s-\s)(?P<rest>.{0,80}))?")
+_BYLINE_SEARCH = 3  # paragraphs from the top
+
+
 @dataclass(frozen=True)
 class Cleaned:
     title: str
@@ -50,7 +66,34 @@ class Cleaned:
     metadata: dict[str, str] = field(default_factory=dict)  # author, published (ISO 8601), site
 
 
-def clean_document(raw: str, fmt: str = "txt", title: str | None = None) -> Cleaned:
+def sniff_format(raw: str) -> Format:
+    """The format of a document sent without one: a JSON object with a "text", an HTML page or
+    fragment, Markdown (headings, links, lists, bold or code fences as CommonMark reads them),
+    else plain text. Sent as plain text, an HTML page would lose nothing but its markup's words
+    and be refused as empty; Markdown would keep its `#` and `**` as words."""
+    stripped = raw.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("{") and _is_json_document(stripped):
+        return "json"
+    if _HTML_START.match(stripped):
+        return "html"
+    if looks_like_markdown(stripped):
+        return "md"
+    # Markup that does not open the text, but closes several elements: HTML all the same.
+    return "html" if len(_HTML_CLOSE.findall(stripped)) >= 2 else "txt"
+
+
+def _is_json_document(raw: str) -> bool:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("text"), str)
+
+
+def clean_document(raw: str, fmt: str | None = "txt", title: str | None = None) -> Cleaned:
+    """`fmt` None: the format is sniffed from the text (`sniff_format`)."""
+    if fmt is None:
+        fmt = sniff_format(raw)
     if fmt not in FORMATS:
         raise BadInput(f"unsupported format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "json":
@@ -67,11 +110,12 @@ def _from_html(raw: str, title: str | None) -> Cleaned:
     page = read_page(_CONTROL.sub("", raw))
     cleaned = clean_text(page.text, title or page.title)
     found = {"author": page.author, "published": page.published, "site": page.site}
-    return Cleaned(cleaned.title, cleaned.text, page.url, {k: v for k, v in found.items() if v})
+    # What the page's metadata says wins over a byline line read from its text.
+    return Cleaned(cleaned.title, cleaned.text, page.url, {**cleaned.metadata, **{k: v for k, v in found.items() if v}})
 
 
 def clean_text(raw: str, title: str | None = None) -> Cleaned:
-    paragraphs = _paragraphs(_CONTROL.sub("", raw))
+    paragraphs, author = _without_byline(_paragraphs(_CONTROL.sub("", raw)))
     if title is None and paragraphs and _looks_like_headline(paragraphs[0]):
         title = paragraphs[0]
     title = _SPACES.sub(" ", _CONTROL.sub("", title or "")).strip()
@@ -82,7 +126,28 @@ def clean_text(raw: str, title: str | None = None) -> Cleaned:
     text = "\n\n".join(paragraphs)
     if not text.strip():
         raise BadInput("the document has no text left after cleaning")
-    return Cleaned(title=title or _fallback_title(text), text=text)
+    return Cleaned(title=title or _fallback_title(text), text=text, metadata={"author": author} if author else {})
+
+
+def byline_author(paragraph: str) -> str | None:
+    """The name(s) of a byline paragraph ("By Jane Doe, Transport correspondent" -> "Jane Doe"),
+    or None when the paragraph is not one."""
+    if len(paragraph) > 120 or paragraph.endswith((".", "?", "!", ":", ";")):  # a sentence, not a byline
+        return None
+    found = _BYLINE.fullmatch(paragraph.strip())
+    if found is None or found.group("name").split()[-1] in ("and", "&"):
+        return None
+    return found.group("name")
+
+
+def _without_byline(paragraphs: list[str]) -> tuple[list[str], str | None]:
+    """The paragraphs without a byline near the top, and the author it names. A byline that is all
+    there is stays: it is the text."""
+    for i, paragraph in enumerate(paragraphs[:_BYLINE_SEARCH]):
+        author = byline_author(paragraph)
+        if author is not None and len(paragraphs) > 1:
+            return paragraphs[:i] + paragraphs[i + 1:], author
+    return paragraphs, None
 
 
 def _paragraphs(raw: str) -> list[str]:
@@ -118,7 +183,7 @@ def _from_json(raw: str, title: str | None) -> Cleaned:
         raise BadInput('a JSON document must be an object with a "text" string')
     cleaned = clean_text(data["text"], title or _string(data, "title"))
     metadata = {name: value for key, name in _JSON_METADATA.items() if (value := _string(data, key))}
-    return Cleaned(cleaned.title, cleaned.text, _string(data, "url"), metadata)
+    return Cleaned(cleaned.title, cleaned.text, _string(data, "url"), {**cleaned.metadata, **metadata})
 
 
 def _string(data: dict[str, Any], key: str) -> str | None:

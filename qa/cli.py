@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from index.backend import open_migration
 from qa.errors import QAError, StoreError
@@ -233,14 +234,32 @@ def _ingest(service: QAService, args: argparse.Namespace) -> int:
         def failed(failure: Failure) -> None:
             bar.write(f"skipped {failure.name}: {failure.message}", file=sys.stderr)
 
+        def stored(document_id: str, name: str, outcome: str) -> None:
+            # The id is what a page's widget names (data-document-id): say which one each file got,
+            # and where to try the widget on it.
+            line = _stored_line(document_id, name, outcome)
+            bar.write(f"{line}  {preview_url(service.settings, document_id)}", file=sys.stdout)
+
         report = BulkIngest(service, replace_existing=args.replace, batch_sentences=args.batch_sentences,
-                            learn_words=False, on_progress=progress, on_failure=failed).run(entries)
+                            learn_words=False, on_progress=progress, on_failure=failed,
+                            on_stored=stored).run(entries)
     for path, reason in skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     counts = {"added": report.added, "unchanged": report.unchanged, "replaced": report.replaced,
               "skipped": report.failed + len(skipped)}
     print(", ".join(f"{n} {k}" for k, n in counts.items()) + f"; {report.sentences} sentences embedded")
     return 1 if report.failed else 0
+
+
+def preview_url(settings: Settings, document_id: str) -> str:
+    """The article's preview page (GET /preview/ID: its text with the widget) on `qa serve`."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # bound everywhere: here too
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.port}/preview/{quote(document_id, safe='/:')}"
+
+
+def _stored_line(document_id: str, name: str, outcome: str) -> str:
+    return f"{document_id} <- {name}" + ("" if outcome == "added" else f" ({outcome})")
 
 
 def _entries(paths: list[Path]) -> tuple[Iterator[Entry], list[tuple[Path, str]], int | None]:
@@ -269,9 +288,10 @@ def _lines(path: Path) -> int:
 def _documents(service: QAService, args: argparse.Namespace) -> int:
     docs = service.documents()
     if args.json:
-        print(json.dumps([{"id": d.id, "title": d.title, "sentences": d.sentence_count} for d in docs], indent=2))
+        print(json.dumps([{"id": d.id, "title": d.title, "sentences": d.sentence_count,
+                           "preview": preview_url(service.settings, d.id)} for d in docs], indent=2))
     for d in [] if args.json else docs:
-        print(f"{d.id}\t{d.sentence_count}\t{d.title}")
+        print(f"{d.id}\t{d.sentence_count}\t{d.title}\t{preview_url(service.settings, d.id)}")
     return 0
 
 

@@ -1,6 +1,9 @@
-"""Markdown to plain text blocks with markdown-it-py (CommonMark): every paragraph, heading,
-list item and block-quote paragraph becomes a block of its own, so a sentence never runs from
-one into the next."""
+"""Markdown to plain text blocks with markdown-it-py (CommonMark): every paragraph, list item and
+block-quote paragraph becomes a block of its own, so a sentence never runs from one into the next.
+
+Headings are structure, not text: the first level-1 heading is the title, and subheadings ("Power
+cuts", "One death") are left out of the blocks. Indexed as sentences, a two-word subheading matched
+a question's words better than the paragraph under it that answers it."""
 
 from __future__ import annotations
 
@@ -12,29 +15,48 @@ from markdown_it.token import Token
 from qa.errors import BadInput
 
 _BREAKS = {"softbreak", "hardbreak"}
+# What plain text does not produce when read as CommonMark: an ATX heading (`#`), a bullet list,
+# a code fence, a link or image, bold. Not ordered lists ("1990. The year ...") nor emphasis
+# ("*sigh*"), which a plain-text article writes too.
+_MARKDOWN_BLOCKS = {"bullet_list_open", "fence"}
+_MARKDOWN_INLINE = {"link_open", "image", "strong_open"}
 
 
 @dataclass(frozen=True)
 class Markdown:
-    blocks: list[str]
+    blocks: list[str]  # without headings, unless the document is nothing but headings
     title: str | None  # the first level-1 heading
 
 
 def read_markdown(raw: str) -> Markdown:
     tokens = MarkdownIt("commonmark").parse(raw)
     blocks: list[str] = []
+    headings: list[str] = []
     title: str | None = None
     for i, token in enumerate(tokens):
         text = _block_text(token)
         if not any(ch.isalnum() for ch in text):  # markup left over ("--- *"), nothing to read
             continue
         opener = tokens[i - 1] if i else None
-        if title is None and opener is not None and opener.type == "heading_open" and opener.tag == "h1":
-            title = text
+        if opener is not None and opener.type == "heading_open":
+            if title is None and opener.tag == "h1":
+                title = text
+            headings.append(text)
+            continue
         blocks.append(text)
-    if not blocks:
+    if not blocks and not headings:
         raise BadInput("the Markdown document has no readable text, only markup")
-    return Markdown(blocks, title)
+    # A document of headings only ("# Storm hits coast"): they are all the text there is.
+    return Markdown(blocks or headings, title)
+
+
+def looks_like_markdown(raw: str) -> bool:
+    for token in MarkdownIt("commonmark").parse(raw):
+        if token.type in _MARKDOWN_BLOCKS or (token.type == "heading_open" and token.markup.startswith("#")):
+            return True
+        if token.type == "inline" and any(c.type in _MARKDOWN_INLINE for c in token.children or []):
+            return True
+    return False
 
 
 def _block_text(token: Token) -> str:

@@ -31,7 +31,7 @@ class DocumentInput:
     title: str | None = None
     url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-    format: str = "txt"
+    format: str | None = "txt"  # None: sniffed from the text (qa.cleaning.sniff_format)
 
 
 def document_id_for(text: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 from typing import Any
 
 import h11
@@ -56,10 +57,15 @@ class HeadTimeoutProtocol(H11Protocol):
 
 def run(settings: Settings, host: str, port: int) -> None:
     protocol = functools.partial(HeadTimeoutProtocol, head_timeout=settings.header_timeout_seconds)
+    # The app (built by uvicorn, in each worker) reads its settings from the environment: --host and
+    # --port go there too, so that its "ready: http://HOST:PORT" line names the address really bound.
+    os.environ.update({"QA_HOST": host, "QA_PORT": str(port)})
     # By import string, so this layer never imports the API layer above it. proxy_headers off:
     # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 whatever QA_TRUSTED_PROXIES
     # says; the app applies that setting itself.
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info",
+    # log_config None: uvicorn installs no handlers of its own; the app sets one format for every
+    # logger as it starts (QA_LOG_FORMAT). uvicorn's few lines before that are INFO and not shown.
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info", log_config=None,
                 workers=settings.workers, proxy_headers=False, limit_concurrency=settings.max_connections,
                 http=protocol,  # type: ignore[arg-type]
                 timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)

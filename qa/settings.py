@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     min_free_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="A write that would leave less free disk than this in the data "
         "folder is refused with 507 before anything is stored.")
+    log_format: Literal["auto", "plain", "json"] = Field(
+        "auto", description="How `qa serve` writes its log lines, uvicorn's included: `plain` (time, level, "
+        "message), `json` (one object a line, with the request id), or `auto`: plain on a terminal, JSON "
+        "otherwise (a log collector).")
 
     @field_validator("cors_origins", "api_keys", "widget_keys", "trusted_proxies", mode="before")
     @classmethod

@@ -29,3 +29,12 @@ def test_quick_start_shows_how_to_change_the_port_and_allow_an_origin() -> None:
     assert quick is not None
     assert "QA_PORT=8080 make run" in quick.group(1) and "QA_CORS_ORIGINS=https://" in quick.group(1)
     assert {"port", "cors_origins"} <= set(Settings.model_fields)  # the names it gives are real settings
+
+
+def test_what_a_new_user_asked_is_answered() -> None:
+    # Issue 24: the batch body, how long `make test` takes, whether `qa ingest` beside a running server is safe.
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert '`POST /ask/batch` takes `{"questions": [{"question", "document_id"?, "top_k"?}, ...]}`' in text
+    assert re.search(r"make test .*\d+-\d+ minutes", text)
+    assert "`qa ingest` while the server runs is safe" in text
+    assert '"format": "txt"' in text and "/preview/ID" in text and "ready: http://127.0.0.1:8000" in text

@@ -4,6 +4,7 @@ batches and feedback."""
 import json
 from typing import Any
 
+import openai
 import pytest
 from fastapi.testclient import TestClient
 from openai import OpenAI
@@ -31,8 +32,8 @@ def test_official_client_gets_answer_with_citation(openai_client: OpenAI) -> Non
 def test_streaming_ends_with_done_and_rebuilds_the_reply(client: TestClient, openai_client: OpenAI) -> None:
     messages = [{"role": "user", "content": "what did Brokenshire say?"}]
     pieces = [c.choices[0].delta.content or "" for c in openai_client.chat.completions.create(  # type: ignore[union-attr]
-        model="anything", messages=messages, stream=True)]  # type: ignore[arg-type]
-    whole = openai_client.chat.completions.create(model="anything", messages=messages)  # type: ignore[arg-type]
+        model="article-qa", messages=messages, stream=True)]  # type: ignore[arg-type]
+    whole = openai_client.chat.completions.create(model="article-qa", messages=messages)  # type: ignore[arg-type]
     assert "".join(pieces) == whole.choices[0].message.content
     raw = client.post("/v1/chat/completions", json={"messages": messages, "stream": True})
     assert raw.headers["content-type"].startswith("text/event-stream")
@@ -89,3 +90,16 @@ def test_models_lists_all_articles_and_each_document(openai_client: OpenAI) -> N
     models = {m.id: m for m in openai_client.models.list()}
     assert "article-qa" in models and SEED_ID in models
     assert models[SEED_ID].owned_by == "article-qa" and models[SEED_ID].created > 0
+
+
+def test_an_unknown_model_is_404_model_not_found_as_openai_says_it(client: TestClient, openai_client: OpenAI) -> None:
+    question = [{"role": "user", "content": "what did Brokenshire say?"}]
+    with pytest.raises(openai.NotFoundError) as raised:
+        openai_client.chat.completions.create(model="gpt-4o", messages=question)  # type: ignore[arg-type]
+    assert raised.value.code == "model_not_found" and raised.value.param == "model"
+    error = client.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": question}).json()["error"]
+    assert error["type"] == "invalid_request_error" and "article-qa" in error["message"] and error["request_id"]
+    # Every model /v1/models lists answers: `article-qa` (all articles, also the default) and each document id.
+    for model in [m.id for m in openai_client.models.list()]:
+        assert openai_client.chat.completions.create(model=model, messages=question).choices  # type: ignore[arg-type]
+    assert client.post("/v1/chat/completions", json={"messages": question}).status_code == 200

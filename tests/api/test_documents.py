@@ -42,6 +42,15 @@ def test_html_document_is_cleaned(client: TestClient, admin: dict[str, str]) -> 
     assert client.get("/documents/h").json()["text"] == "Safe text."
 
 
+def test_a_page_posted_without_its_format_is_read_as_html(client: TestClient, admin: dict[str, str]) -> None:
+    page = ("<!doctype html><html><head><title>Mill closes</title></head><body><nav>Home</nav>"
+            "<article><h1>Mill closes</h1><p>The mill closed in 1870 after a fire.</p></article></body></html>")
+    r = client.post("/documents", json={"id": "mill", "text": page}, headers=admin)
+    assert r.status_code == 201, r.text
+    got = client.get("/documents/mill").json()
+    assert got["text"] == "The mill closed in 1870 after a fire." and got["title"] == "Mill closes"
+
+
 @pytest.mark.slow
 def test_large_document_is_accepted(client: TestClient, admin: dict[str, str]) -> None:
     paragraph = "The harbour board met on Tuesday and approved a plan worth 4.5 million. " * 20

@@ -26,6 +26,14 @@ def test_malformed_json_gets_422(client: TestClient) -> None:
     _is_error(r, 422, "validation_error")
 
 
+def test_a_json_syntax_error_says_where_it_is_not_a_position_as_a_field(client: TestClient) -> None:
+    body = b'{"question": "who said it?",\n "top_k": 3,,\n}'
+    r = client.post("/ask", content=body, headers={"Content-Type": "application/json"})
+    detail = r.json()["error"]["details"][0]
+    assert detail["field"] == "body" and (detail["line"], detail["column"]) == (2, 13)
+    assert "line 2, column 13" in r.json()["error"]["message"] and "Expecting" in detail["message"]
+
+
 def test_unknown_document_gets_404(client: TestClient) -> None:
     _is_error(client.post("/ask", json={"question": "hi", "document_id": "nope"}), 404, "not_found")
     _is_error(client.get("/documents/nope"), 404, "not_found")

@@ -1,10 +1,14 @@
+import io
 import json
 import logging
+import re
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.observability import JsonFormatter, request_id
+from api.app import ready_line
+from api.observability import QUIETED, UVICORN, JsonFormatter, configure_logging, request_id, resolve_format
 from index.embedders.base import FakeEmbedder
 from qa.ingestion import DocumentInput
 from qa.service import QAService
@@ -69,3 +73,48 @@ def test_metrics_count_answer_cache_hits_and_misses(client: TestClient) -> None:
     text = client.get("/metrics").text
     hit = next(line for line in text.splitlines() if line.startswith('qa_answer_cache_lookups{result="hit"}'))
     assert float(hit.split()[1]) >= 1
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    names = ["", *QUIETED, *UVICORN]
+    saved = {n: (logging.getLogger(n).handlers[:], logging.getLogger(n).level, logging.getLogger(n).propagate)
+             for n in names}
+    yield
+    for name, (handlers, level, propagate) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers, logger.propagate = handlers, propagate
+        logger.setLevel(level)
+
+
+@pytest.mark.usefixtures("restore_logging")
+@pytest.mark.parametrize("fmt", ["plain", "json"])
+def test_a_healthy_start_logs_one_format_and_nothing_that_reads_as_an_error(fmt: str) -> None:
+    out = io.StringIO()
+    configure_logging(fmt, stream=out)
+    logging.getLogger("faiss.loader").info("Could not load library with AVX2 support due to: ModuleNotFoundError")
+    logging.getLogger("uvicorn.error").info("Application startup complete.")
+    logging.getLogger("uvicorn.access").info('127.0.0.1:5 - "GET /readyz HTTP/1.1" 200')
+    logging.getLogger("api").info("ready: http://127.0.0.1:8000 (1 article)")
+    logging.getLogger("uvicorn.error").error("Exception in ASGI application")  # errors still show
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and not any("AVX2" in line or "startup complete" in line for line in lines)
+    if fmt == "json":
+        assert [json.loads(line)["logger"] for line in lines] == ["uvicorn.access", "api", "uvicorn.error"]
+    else:
+        assert all(re.match(r"\d\d:\d\d:\d\d (INFO |ERROR) ", line) for line in lines), lines
+        assert lines[1].endswith("INFO    ready: http://127.0.0.1:8000 (1 article)")
+
+
+def test_auto_is_plain_on_a_terminal_and_json_otherwise() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert resolve_format("auto", Terminal()) == "plain" and resolve_format("auto", io.StringIO()) == "json"
+    assert resolve_format("json", Terminal()) == "json"
+
+
+def test_the_ready_line_names_the_address_and_the_articles() -> None:
+    assert ready_line(Settings(host="0.0.0.0", port=8080), 1) == "ready: http://127.0.0.1:8080 (1 article)"
+    assert ready_line(Settings(host="::1"), 3) == "ready: http://[::1]:8000 (3 articles)"

@@ -27,11 +27,20 @@ def test_ingest_documents_and_ask(tmp_path: Path, capsys: pytest.CaptureFixture[
     (tmp_path / "docs" / "a.md").write_text("# Harbour\n\nThe harbour opened in 1990.")
     (tmp_path / "docs" / "b.html").write_text("<h1>Mill</h1><p>The mill closed in 1870.</p>")
     assert main(["ingest", str(tmp_path / "docs")]) == 0
-    assert "2 added" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 added" in out
+    # Each file's id, for the page's data-document-id.
+    assert f"a <- {tmp_path / 'docs' / 'a.md'}  http://127.0.0.1:8000/preview/a" in out
+    assert f"b <- {tmp_path / 'docs' / 'b.html'}  http://127.0.0.1:8000/preview/b" in out
     assert main(["ingest", str(tmp_path / "docs")]) == 0
-    assert "2 unchanged" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 unchanged" in out and f"a <- {tmp_path / 'docs' / 'a.md'} (unchanged)" in out
     assert main(["documents", "--json"]) == 0
-    assert {d["id"] for d in json.loads(capsys.readouterr().out)} == {SEED_ID, "a", "b"}
+    listed = json.loads(capsys.readouterr().out)
+    assert {d["id"] for d in listed} == {SEED_ID, "a", "b"}
+    assert {d["preview"] for d in listed} >= {"http://127.0.0.1:8000/preview/a"}
+    assert main(["documents"]) == 0
+    assert "a\t1\tHarbour\thttp://127.0.0.1:8000/preview/a" in capsys.readouterr().out
     assert main(["ask", "When did the mill close?", "--document", "b", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["answer"]["text"] == "The mill closed in 1870."
 
@@ -94,3 +103,21 @@ def test_ingest_reads_jsonl_from_stdin(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "2 added" in done.stdout
     assert main(["ingest", "-", "-"]) == 2  # stdin once
+
+
+def test_ingest_while_a_server_runs_is_seen_by_it_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # What the README promises: `qa ingest` into the data folder of a running server needs no restart.
+    from index.embedders.base import FakeEmbedder
+    from qa.service import QAService
+    from qa.settings import Settings
+
+    running = QAService.open(Settings(), FakeEmbedder())
+    try:
+        (tmp_path / "ferry.txt").write_text("The ferry returns on Friday after repairs.")
+        assert main(["ingest", str(tmp_path / "ferry.txt")]) == 0
+        assert "ferry <- " in capsys.readouterr().out
+        assert running.get("ferry").title
+        answer = running.ask("When does the ferry return?", "ferry").answer
+        assert answer is not None and answer.text == "The ferry returns on Friday after repairs."
+    finally:
+        running.close()

@@ -4,6 +4,7 @@ against slow connections and forged proxy headers."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -85,9 +86,13 @@ def test_a_complete_request_on_that_server_is_answered(served: str) -> None:
 def test_serve_passes_the_connection_limits_to_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen: dict[str, Any] = {}
     monkeypatch.setattr("qa.server.uvicorn.run", lambda app, **kwargs: seen.update(kwargs))
+    for name in ("QA_HOST", "QA_PORT"):  # run() sets them for the app: put back afterwards
+        monkeypatch.setenv(name, "1" if name == "QA_PORT" else "localhost")
     server.run(Settings(data_dir=tmp_path, max_connections=7, header_timeout_seconds=3), "127.0.0.1", 8140)
     assert seen["limit_concurrency"] == 7 and seen["proxy_headers"] is False
     assert seen["http"].keywords == {"head_timeout": 3}
+    assert seen["log_config"] is None  # the app sets the one log format
+    assert Settings().host == "127.0.0.1" and Settings().port == 8140  # what the ready line names
 
 
 def test_an_error_keeps_the_connection_usable(served: str) -> None:
@@ -106,3 +111,20 @@ def test_an_error_keeps_the_connection_usable(served: str) -> None:
         assert conn.getresponse().status == 200
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("fmt", ["json", "plain"])
+def test_a_start_says_ready_once_in_one_format_with_nothing_like_an_error(tmp_path: Path, fmt: str) -> None:
+    port, log = free_port(), tmp_path / "serve.log"
+    env = {"QA_DATA_DIR": str(tmp_path / "data"), "QA_SEEDS_DIR": str(SEEDS), "QA_EMBEDDER": "fake",
+           "QA_ANSWERABILITY_MODEL": str(NEUTRAL), "QA_PORT": str(port), "QA_LOG_FORMAT": fmt}
+    proc = start_serve(env, f"http://127.0.0.1:{port}", log)
+    proc.terminate()
+    proc.wait(timeout=30)
+    lines = [line for line in log.read_text().splitlines() if "GET /readyz" not in line]
+    assert len([line for line in lines if f"ready: http://127.0.0.1:{port} (1 article)" in line]) == 1
+    assert not [line for line in lines if re.search(r"faiss|Could not load|startup complete|WARNING|ERROR", line)]
+    if fmt == "json":
+        assert all(json.loads(line)["message"] for line in lines)
+    else:
+        assert all(re.match(r"\d\d:\d\d:\d\d INFO ", line) for line in lines), lines

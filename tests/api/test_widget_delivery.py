@@ -1,0 +1,72 @@
+"""How widget.js travels: gzipped when the browser takes it, with an ETag and a lifetime so that a
+news site's second page view fetches nothing (or a bodiless 304), and HEAD answered."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.widget import WIDGET, accepts_gzip
+
+
+def test_the_widget_is_gzipped_for_a_browser_that_takes_it(client: TestClient) -> None:
+    source = WIDGET.read_bytes()
+    r = client.get("/widget.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert r.content == source  # httpx undoes the gzip: the same script
+    assert int(r.headers["content-length"]) < len(source) / 2 and "accept-encoding" in r.headers["vary"].lower()
+    plain = client.get("/widget.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == source
+    assert plain.headers["content-type"].startswith("text/javascript")
+
+
+def test_a_second_page_view_revalidates_to_a_bodiless_304(client: TestClient) -> None:
+    first = client.get("/widget.js")
+    etag, cache = first.headers["etag"], first.headers["cache-control"]
+    assert etag.startswith('W/"') and "public" in cache and "max-age=3600" in cache
+    again = client.get("/widget.js", headers={"If-None-Match": etag, "Accept-Encoding": "gzip"})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag and again.headers["cache-control"] == cache
+    assert client.get("/widget.js", headers={"If-None-Match": '"other", ' + etag.removeprefix("W/")}).status_code == 304
+    assert client.get("/widget.js", headers={"If-None-Match": 'W/"stale"'}).status_code == 200
+
+
+def test_head_answers_with_the_headers_of_get(client: TestClient) -> None:
+    got = client.get("/widget.js", headers={"Accept-Encoding": "gzip"})
+    head = client.head("/widget.js", headers={"Accept-Encoding": "gzip"})
+    assert head.status_code == 200 and head.content == b""
+    for name in ("content-length", "content-encoding", "etag", "cache-control", "content-type"):
+        assert head.headers[name] == got.headers[name]
+
+
+def test_the_gzip_is_the_script() -> None:
+    from api.widget import widget_asset
+
+    asset = widget_asset()
+    assert gzip.decompress(asset.gzipped) == asset.plain == WIDGET.read_bytes()
+    assert widget_asset() is asset  # compressed once, not per request
+
+
+@pytest.mark.parametrize("header,expected", [
+    ("gzip", True), ("deflate, gzip;q=0.5", True), ("GZIP", True), ("*", True), ("br;q=1, *;q=0.1", True),
+    ("gzip;q=0", False), ("identity", False), ("", False), ("br", False), ("gzip;q=oops", False),
+])
+def test_accept_encoding_is_read_with_its_weights(header: str, expected: bool) -> None:
+    assert accepts_gzip(header) is expected
+
+
+def test_any_stored_article_has_a_preview_page_with_the_widget(client: TestClient, admin: dict[str, str]) -> None:
+    text = "The harbour <b>reopened</b> on Monday.\n\nIt cost 4 million euros & more."
+    assert client.put("/documents/world/harbour", json={"title": "Harbour <i>reopens</i>", "text": text},
+                      headers=admin).status_code == 201
+    page = client.get("/preview/world/harbour")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    body = page.text
+    assert "<h1>Harbour &lt;i&gt;reopens&lt;/i&gt;</h1>" in body and "<b>" not in body  # escaped, never markup
+    assert "The harbour &lt;b&gt;reopened&lt;/b&gt; on Monday." in body and "4 million euros &amp; more." in body
+    assert '<script src="/widget.js" data-document-id="world/harbour"' in body  # same origin: no CORS setup
+    assert client.get("/?document_id=world/harbour").text.count("Harbour &lt;i&gt;reopens") == 2  # title, h1
+    missing = client.get("/preview/nope")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
