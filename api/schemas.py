@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from qa.cleaning import Format
+from qa.cleaning import MAX_DOCUMENT_CHARS, Format
 from qa.identifiers import DOCUMENT_ID, MAX_LENGTH, SPACE
 from qa.question import MAX_CHARS
 
@@ -77,7 +77,8 @@ class DocumentIn(BaseModel):
 
     id: str | None = Field(None, min_length=1, max_length=MAX_LENGTH, pattern=DOCUMENT_ID)
     title: str | None = Field(None, max_length=1000)
-    text: str = Field(..., min_length=1, pattern=SOME_TEXT)
+    text: str = Field(..., min_length=1, max_length=MAX_DOCUMENT_CHARS, pattern=SOME_TEXT,
+                      description=f"At most {MAX_DOCUMENT_CHARS:,} characters.")
     url: str | None = Field(None, max_length=2000, pattern=WEB_URL,
                             description="http or https only: it is shown as a link and echoed in chat replies.")
     metadata: dict[str, Any] = Field(default_factory=dict)

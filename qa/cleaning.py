@@ -20,6 +20,10 @@ from qa.extraction import read_page
 # The one list of document formats: the API's schema and the file reader take theirs from here.
 Format = Literal["txt", "md", "html", "json"]
 FORMATS: tuple[str, ...] = get_args(Format)
+# The budget of one document, whatever its format (about 350,000 words, a long book): the work of
+# cleaning and splitting grows with it, about 3 s of a core for ordinary text and up to 80 s for
+# the costliest (a numbered list of one-word items). Stated in the API's schema too.
+MAX_DOCUMENT_CHARS = 2_000_000
 
 BOILERPLATE = [
     re.compile(p, re.IGNORECASE)
@@ -51,6 +55,8 @@ class Cleaned:
 
 
 def clean_document(raw: str, fmt: str = "txt", title: str | None = None) -> Cleaned:
+    if len(raw) > MAX_DOCUMENT_CHARS:
+        raise BadInput(f"the document is {len(raw):,} characters long; at most {MAX_DOCUMENT_CHARS:,} are accepted")
     if fmt not in FORMATS:
         raise BadInput(f"unsupported format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "json":

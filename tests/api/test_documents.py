@@ -139,3 +139,9 @@ def test_timestamps_are_iso_8601_with_a_time_zone(client: TestClient, admin: dic
     for doc in (client.get("/documents/when").json(), client.get("/documents").json()[0]):
         for key in ("created_at", "updated_at"):
             assert datetime.fromisoformat(doc[key]).utcoffset() is not None, doc[key]
+
+
+def test_a_document_over_the_budget_is_a_clear_422(client: TestClient, admin: dict[str, str]) -> None:
+    r = client.post("/documents", json={"id": "huge", "text": "word " * 400_001}, headers=admin)
+    assert r.status_code == 422 and "2000000 characters" in r.json()["error"]["message"], r.text
+    assert client.get("/documents/huge").status_code == 404
