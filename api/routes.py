@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
@@ -36,7 +36,7 @@ from api.schemas import (
 from qa import suggestions
 from qa.bulk import BulkIngest, Entry
 from qa.identifiers import DOCUMENT_ID
-from qa.ingestion import DocumentInput
+from qa.ingestion import MAX_METADATA_DEPTH, DocumentInput, metadata_depth
 from qa.service import DocumentInfo, Feedback, QAService
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -215,10 +215,16 @@ def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:
 
 def _summary(doc: DocumentInfo) -> DocumentSummary:
     return DocumentSummary(id=_sendable(doc.id), title=_sendable(doc.title), url=_sendable(doc.url),
-                           metadata=_sendable(doc.metadata), sentences=doc.sentence_count,
+                           metadata=_sendable(_nested_within_bounds(doc.metadata)), sentences=doc.sentence_count,
                            created_at=datetime.fromtimestamp(doc.created_at, UTC),
                            updated_at=datetime.fromtimestamp(doc.updated_at, UTC),
                            suggestions=_sendable(doc.suggestions))
+
+
+def _nested_within_bounds(metadata: dict[str, Any]) -> dict[str, Any]:
+    """A row stored before metadata depth was checked is sent without its metadata: nested past
+    what the response encoder takes, it made the listing fail for everyone."""
+    return metadata if metadata_depth(metadata) <= MAX_METADATA_DEPTH else {}
 
 
 def _sendable(value: T) -> T:

@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from qa.cleaning import MAX_DOCUMENT_CHARS, Format
+from qa.errors import BadInput
 from qa.identifiers import DOCUMENT_ID, MAX_LENGTH, SPACE
+from qa.ingestion import MAX_METADATA_BYTES, MAX_METADATA_DEPTH, check_metadata
 from qa.question import MAX_CHARS
 
 MAX_QUESTION = MAX_CHARS
@@ -24,6 +26,14 @@ def _no_text_or_bool(value: object) -> object:
     if isinstance(value, str | bool):
         raise ValueError("must be a JSON number, not a string or boolean")
     return value
+
+
+def _servable(metadata: dict[str, Any]) -> dict[str, Any]:
+    # The ingestion rule, as a validation error here: refused with the request's other mistakes.
+    try:
+        return check_metadata(metadata)
+    except BadInput as exc:
+        raise ValueError(str(exc)) from exc
 
 
 class AskRequest(BaseModel):
@@ -81,7 +91,9 @@ class DocumentIn(BaseModel):
                       description=f"At most {MAX_DOCUMENT_CHARS:,} characters.")
     url: str | None = Field(None, max_length=2000, pattern=WEB_URL,
                             description="http or https only: it is shown as a link and echoed in chat replies.")
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: Annotated[dict[str, Any], AfterValidator(_servable)] = Field(
+        default_factory=dict, description=f"Any JSON object: at most {MAX_METADATA_DEPTH} levels deep and "
+        f"{MAX_METADATA_BYTES:,} bytes.")
     format: Format = Field("txt", description="How to clean `text`.")
 
 

@@ -5,6 +5,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
+from qa import ingestion
 from qa.errors import BadInput
 from qa.ingestion import DocumentInput
 from qa.service import QAService
@@ -145,3 +146,53 @@ def test_a_document_over_the_budget_is_a_clear_422(client: TestClient, admin: di
     r = client.post("/documents", json={"id": "huge", "text": "word " * 400_001}, headers=admin)
     assert r.status_code == 422 and "2000000 characters" in r.json()["error"]["message"], r.text
     assert client.get("/documents/huge").status_code == 404
+
+
+def _nested(levels: int) -> dict[str, object]:
+    """An object `levels` deep, counting itself: {"a": {"a": ... {}}}."""
+    inner: dict[str, object] = {}
+    for _ in range(levels - 1):
+        inner = {"a": inner}
+    return inner
+
+
+DEEP_ARRAYS = {"a": json.loads("[" * 32 + "1" + "]" * 32)}  # 33 levels counting the object
+
+
+@pytest.mark.parametrize("metadata", [_nested(33), _nested(300), DEEP_ARRAYS, {"notes": "x" * 17_000}],
+                         ids=["33", "300", "arrays", "large"])
+def test_metadata_that_could_not_be_served_back_is_422(client: TestClient, admin: dict[str, str],
+                                                       metadata: dict[str, object]) -> None:
+    # 260 levels were stored, and then GET /documents answered 500 for everyone (issue 26).
+    r = client.post("/documents", json={"id": "deep", "text": "Some text.", "metadata": metadata}, headers=admin)
+    assert r.status_code == 422 and "metadata" in r.json()["error"]["message"], r.text
+    r = client.post("/documents/batch", json={"documents": [{"id": "deep", "text": "Some text.", "metadata": metadata},
+                                                             {"id": "fine", "text": "Other text."}]}, headers=admin)
+    assert r.status_code == 422
+    assert client.get("/documents").status_code == 200 and client.get("/documents/deep").status_code == 404
+
+
+def test_metadata_as_deep_as_allowed_is_served_back(client: TestClient, admin: dict[str, str]) -> None:
+    metadata = _nested(32)
+    r = client.put("/documents/deep", json={"text": "Some text.", "metadata": metadata}, headers=admin)
+    assert r.status_code == 201
+    assert client.get("/documents/deep").json()["metadata"] == metadata
+    assert {d["id"]: d["metadata"] for d in client.get("/documents").json()}["deep"] == metadata
+
+
+def test_metadata_from_other_writers_follows_the_same_rule(service: QAService) -> None:
+    with pytest.raises(BadInput, match="nested 33 or more levels"):
+        service.put(DocumentInput(id="deep", text="Some text.", metadata=_nested(300)))
+    with pytest.raises(BadInput, match="plain JSON"):
+        service.put(DocumentInput(id="nan", text="Some text.", metadata={"score": float("nan")}))
+    assert not service.has_document("deep") and not service.has_document("nan")
+
+
+def test_a_row_stored_before_the_rule_does_not_break_the_listing(client: TestClient, admin: dict[str, str],
+                                                                 service: QAService,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as before:
+        before.setattr(ingestion, "check_metadata", lambda metadata: metadata)
+        service.put(DocumentInput(id="old", text="Some text.", metadata=_nested(300)))
+    assert client.get("/documents").status_code == 200
+    assert client.get("/documents/old").json()["metadata"] == {}
