@@ -38,6 +38,7 @@ from qa.bulk import BulkIngest, Entry
 from qa.identifiers import DOCUMENT_ID
 from qa.ingestion import MAX_METADATA_DEPTH, DocumentInput, metadata_depth
 from qa.service import DocumentInfo, Feedback, QAService
+from qa.urls import web_url_or_none
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 429, 503)}
@@ -80,7 +81,7 @@ def _answer(body: AskRequest, service: QAService, request: Request) -> AskRespon
     shown = [*response.passages, *(p for p in (response.answer, response.closest) if p is not None)]
     urls = service.urls(sorted({p.document_id for p in shown}))
     for passage in shown:
-        passage.document_url = urls.get(passage.document_id)
+        passage.document_url = web_url_or_none(urls.get(passage.document_id))  # a row stored before the rule
     return response
 
 
@@ -214,7 +215,7 @@ def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:
 
 
 def _summary(doc: DocumentInfo) -> DocumentSummary:
-    return DocumentSummary(id=_sendable(doc.id), title=_sendable(doc.title), url=_sendable(doc.url),
+    return DocumentSummary(id=_sendable(doc.id), title=_sendable(doc.title), url=web_url_or_none(doc.url),
                            metadata=_sendable(_nested_within_bounds(doc.metadata)), sentences=doc.sentence_count,
                            created_at=datetime.fromtimestamp(doc.created_at, UTC),
                            updated_at=datetime.fromtimestamp(doc.updated_at, UTC),

@@ -12,13 +12,14 @@ from qa.errors import BadInput
 from qa.identifiers import DOCUMENT_ID, MAX_LENGTH, SPACE
 from qa.ingestion import MAX_METADATA_BYTES, MAX_METADATA_DEPTH, check_metadata
 from qa.question import MAX_CHARS
+from qa.urls import MAX_LENGTH as MAX_URL
+from qa.urls import WEB_URL as WEB_URL  # chat.py checks stored urls with it too
 
 MAX_QUESTION = MAX_CHARS
 # Stated in the schema so that clients (and schemathesis) know what the service will accept.
 # Characters that show nothing: a question of only these and white space says nothing.
 INVISIBLE = r"\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\uffa0"
 SOME_TEXT = rf"[^{SPACE}{INVISIBLE}]"
-WEB_URL = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s]+$"
 
 
 def _no_text_or_bool(value: object) -> object:
@@ -89,7 +90,7 @@ class DocumentIn(BaseModel):
     title: str | None = Field(None, max_length=1000)
     text: str = Field(..., min_length=1, max_length=MAX_DOCUMENT_CHARS, pattern=SOME_TEXT,
                       description=f"At most {MAX_DOCUMENT_CHARS:,} characters.")
-    url: str | None = Field(None, max_length=2000, pattern=WEB_URL,
+    url: str | None = Field(None, max_length=MAX_URL, pattern=WEB_URL,
                             description="http or https only: it is shown as a link and echoed in chat replies.")
     metadata: Annotated[dict[str, Any], AfterValidator(_servable)] = Field(
         default_factory=dict, description=f"Any JSON object: at most {MAX_METADATA_DEPTH} levels deep and "

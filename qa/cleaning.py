@@ -16,6 +16,7 @@ from typing import Any, Literal, get_args
 from qa.commonmark import read_markdown
 from qa.errors import BadInput
 from qa.extraction import read_page
+from qa.urls import check_url
 
 # The one list of document formats: the API's schema and the file reader take theirs from here.
 Format = Literal["txt", "md", "html", "json"]
@@ -124,7 +125,8 @@ def _from_json(raw: str, title: str | None) -> Cleaned:
         raise BadInput('a JSON document must be an object with a "text" string')
     cleaned = clean_text(data["text"], title or _string(data, "title"))
     metadata = {name: value for key, name in _JSON_METADATA.items() if (value := _string(data, key))}
-    return Cleaned(cleaned.title, cleaned.text, _string(data, "url"), metadata)
+    # The client's own word for the url, as much as the API's `url` field: refused, not dropped.
+    return Cleaned(cleaned.title, cleaned.text, check_url(_string(data, "url")), metadata)
 
 
 def _string(data: dict[str, Any], key: str) -> str | None:

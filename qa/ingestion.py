@@ -16,6 +16,7 @@ from qa.errors import BadInput
 from qa.identifiers import validate_id
 from qa.segmentation import Segmenter
 from qa.suggestions import suggest
+from qa.urls import check_url
 
 # What a sentence is indexed under (and what is derived from a document: its suggested questions).
 # Stored documents prepared under another recipe are prepared again when the service opens (see
@@ -86,7 +87,8 @@ def identity(doc: DocumentInput, cleaned: Cleaned) -> tuple[str, str]:
 
 def prepare_cleaned(doc: DocumentInput, cleaned: Cleaned, segmenter: Segmenter) -> NewDocument:
     # What the page says about itself fills in what the caller left out; the caller's word wins.
-    metadata = check_metadata({**cleaned.metadata, **doc.metadata})  # before the costly part
+    metadata = check_metadata({**cleaned.metadata, **doc.metadata})  # checked before the costly part
+    url = check_url(doc.url) or cleaned.url
     spans = segmenter.split(cleaned.text)
     document_id, checksum = identity(doc, cleaned)
     # The title goes with every sentence into the lexical index (not into the returned text):
@@ -97,7 +99,7 @@ def prepare_cleaned(doc: DocumentInput, cleaned: Cleaned, segmenter: Segmenter) 
     sentences = [NewSentence(s.start, s.end, s.text, index_text=f"{s.text} {title}".strip(), embed_text=s.text)
                  for s in spans]
     return NewDocument(id=document_id, title=cleaned.title, text=cleaned.text, checksum=checksum,
-                       sentences=sentences, url=doc.url or cleaned.url, metadata=metadata,
+                       sentences=sentences, url=url, metadata=metadata,
                        suggestions=suggest([s.text for s in spans]))
 
 

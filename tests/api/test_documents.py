@@ -196,3 +196,43 @@ def test_a_row_stored_before_the_rule_does_not_break_the_listing(client: TestCli
         service.put(DocumentInput(id="old", text="Some text.", metadata=_nested(300)))
     assert client.get("/documents").status_code == 200
     assert client.get("/documents/old").json()["metadata"] == {}
+
+
+BAD_URLS = ["javascript:alert(17)", "JavaScript:alert(1)", "data:text/html,<b>x</b>", "https://x.org/a\nb", "ftp://x.org/a",
+            "//evil.example/a", "https://x.org/a b", "https://" + "a" * 2000]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_url_that_is_not_http_is_refused_however_it_comes_in(client: TestClient, admin: dict[str, str],
+                                                               service: QAService, url: str) -> None:
+    # A JSON document's own url was stored and sent back as `document_url` by /ask (issue 26).
+    inner = json.dumps({"title": "Ferry", "text": "The ferry runs daily.", "url": url})
+    for way in ({"text": "The ferry runs daily.", "url": url}, {"text": inner, "format": "json"}):
+        r = client.put("/documents/ferry", json=way, headers=admin)
+        assert r.status_code == 422 and "url" in r.json()["error"]["message"], (way, r.text)
+    r = client.post("/documents/batch", json={"documents": [{"id": "ferry", "text": inner, "format": "json"}]},
+                    headers=admin)
+    assert r.json()["failed"] == 1 and "url" in r.json()["failures"][0]["message"]
+    with pytest.raises(BadInput, match="url"):
+        service.put(DocumentInput(id="ferry", text="The ferry runs daily.", url=url))
+    assert client.get("/documents/ferry").status_code == 404
+
+
+@pytest.mark.parametrize("url", BAD_URLS[:3])
+def test_a_page_that_names_itself_by_a_bad_url_is_stored_without_it(client: TestClient, admin: dict[str, str],
+                                                                    url: str) -> None:
+    page = (f'<html><head><link rel="canonical" href="{url}"><title>Ferry</title></head><body><article>'
+            "<p>The ferry runs daily from the harbour, weather permitting.</p></article></body></html>")
+    assert client.put("/documents/ferry", json={"text": page, "format": "html"}, headers=admin).status_code == 201
+    assert client.get("/documents/ferry").json()["url"] is None
+
+
+def test_a_bad_url_stored_before_the_rule_is_never_sent(client: TestClient, service: QAService,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as before:
+        before.setattr(ingestion, "check_url", lambda url: url)
+        service.put(DocumentInput(id="old", text="The ferry runs daily.", url="javascript:alert(17)"))
+    assert client.get("/documents/old").json()["url"] is None
+    assert {d["id"]: d["url"] for d in client.get("/documents").json()}["old"] is None
+    answer = client.post("/ask", json={"question": "when does the ferry run?", "document_id": "old"}).json()
+    assert answer["passages"] and all(p["document_url"] is None for p in answer["passages"])
