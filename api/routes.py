@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.access import FeedbackWriter, Reader, charge, client_identity
@@ -35,7 +35,7 @@ from api.schemas import (
 )
 from qa import suggestions
 from qa.bulk import BulkIngest, Entry
-from qa.identifiers import DOCUMENT_ID
+from qa.identifiers import DOCUMENT_ID, normalized
 from qa.ingestion import MAX_METADATA_DEPTH, DocumentInput, metadata_depth
 from qa.service import DocumentInfo, Feedback, QAService
 from qa.urls import web_url_or_none
@@ -54,8 +54,10 @@ class _AnyPath(PathConvertor):
 
 register_url_convertor("document_path", _AnyPath())
 # A path parameter: ids may hold `/` (`world/europe/2015/calais-officials`), sent as is or as %2F.
+# Composed (NFC) as ids are stored: `cafe` + a combining accent finds `café`.
 DocumentId = Annotated[str, Path(max_length=200, pattern=DOCUMENT_ID,
-                                 description="The document id; `/` inside it may be sent as is or as %2F.")]
+                                 description="The document id; `/` inside it may be sent as is or as %2F."),
+                       AfterValidator(normalized)]
 
 
 @router.post("/ask", response_model=AskResponse, tags=["questions"], dependencies=[Reader])
@@ -156,7 +158,8 @@ def get_document(document_id: DocumentId, service: Service) -> DocumentFull:
 
 @router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"])
 def suggested(service: Service,
-              document_id: str | None = Query(None, max_length=200, pattern=DOCUMENT_ID)) -> SuggestionsOut:
+              document_id: Annotated[Annotated[str, AfterValidator(normalized)] | None,
+                                     Query(max_length=200, pattern=DOCUMENT_ID)] = None) -> SuggestionsOut:
     """Questions to start with: the article's own (derived from it at ingest), or without
     `document_id` one from each of the newest articles. What the widget shows when it opens."""
     found: list[tuple[str, DocumentInfo]]

@@ -1,4 +1,5 @@
 import json
+import unicodedata
 from datetime import datetime
 from urllib.parse import quote
 
@@ -236,3 +237,26 @@ def test_a_bad_url_stored_before_the_rule_is_never_sent(client: TestClient, serv
     assert {d["id"]: d["url"] for d in client.get("/documents").json()}["old"] is None
     answer = client.post("/ask", json={"question": "when does the ferry run?", "document_id": "old"}).json()
     assert answer["passages"] and all(p["document_url"] is None for p in answer["passages"])
+
+
+def test_a_decomposed_id_is_the_same_document(client: TestClient, admin: dict[str, str]) -> None:
+    composed, decomposed = "news/café", unicodedata.normalize("NFD", "news/café")
+    body = {"text": "The cafe opened."}
+    assert client.put(f"/documents/{quote(composed)}", json=body, headers=admin).status_code == 201
+    assert client.put(f"/documents/{quote(decomposed)}", json=body, headers=admin).status_code == 200
+    assert client.post("/documents", json={**body, "id": decomposed}, headers=admin).status_code == 200
+    assert [d["id"] for d in client.get("/documents").json()].count(composed) == 1
+    assert client.get(f"/documents/{quote(decomposed)}").json()["id"] == composed
+    assert client.get("/suggestions", params={"document_id": decomposed}).status_code == 200
+    r = client.post("/ask", json={"question": "when did the cafe open?", "document_id": decomposed})
+    assert r.json()["passages"][0]["document_id"] == composed
+
+
+@pytest.mark.parametrize("bad", ["a\u200bb", "\u200b", "news/\u2060/x", "news/\u200b\u200b", "a\u00adb",
+                                 "a\U000e0041b"])
+def test_ids_with_invisible_characters_are_422(client: TestClient, admin: dict[str, str], bad: str) -> None:
+    # Each was accepted as a document distinct from its visible twin (issue 26).
+    assert client.put(f"/documents/{quote(bad)}", json={"text": "Some text."}, headers=admin).status_code == 422
+    r = client.post("/documents", json={"id": bad, "text": "Some text."}, headers=admin)
+    assert r.status_code == 422 and "id" in r.json()["error"]["message"]
+    assert client.get("/documents").json() and all(d["id"] != bad for d in client.get("/documents").json())
