@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,10 @@ _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\n)[^\n]*)*")
 # short enough that its quadratic rules stay cheap (a numbered list, the worst text found, costs
 # about 35 µs a character at 1,200; 85 µs at 2,000).
 WINDOW = 1200
+# The longest sentence kept whole: a longer run (a page of one sentence, a table flattened into a
+# line) is cut into pieces of at most this, so that no passage an answer carries, and no text
+# embedded as one sentence, is larger (a one-sentence 100 kB page made every /ask return 400 kB).
+MAX_SENTENCE = 1000
 
 
 @dataclass(frozen=True)
@@ -96,11 +101,12 @@ class Segmenter:
         self._pysbd = pysbd.Segmenter(language=language, clean=False)
 
     def split(self, text: str) -> list[Span]:
-        """Sentences in order; `text[s.start:s.end] == s.text` for every one. Paragraph breaks
-        always end a sentence."""
+        """Sentences in order, none longer than MAX_SENTENCE; `text[s.start:s.end] == s.text` for
+        every one. Paragraph breaks always end a sentence."""
         spans: list[Span] = []
         for para in _PARAGRAPH.finditer(text):
-            spans.extend(self._split_paragraph(text, para.start(), para.end()))
+            for span in self._split_paragraph(text, para.start(), para.end()):
+                spans.extend(_bounded(text, span))
         return spans
 
     def _split_paragraph(self, text: str, start: int, end: int) -> list[Span]:
@@ -112,7 +118,7 @@ class Segmenter:
         spans: list[Span] = []
         cursor = start
         while cursor < end:
-            stop = end if end - cursor <= WINDOW else _safe_cut(text, cursor + WINDOW // 2, cursor + WINDOW)
+            stop = end if end - cursor <= WINDOW else _cut(text, cursor + WINDOW // 2, cursor + WINDOW)
             pieces = self._sentences(text, cursor, stop)
             # A window's only sentence is kept as it is, cut at the window's last space: a run that
             # long with no end pysbd can see is cut into pieces anyway.
@@ -145,10 +151,35 @@ class Segmenter:
         return spans
 
 
-def _safe_cut(text: str, low: int, high: int) -> int:
-    """Where a window ending near `high` stops: after the last white space in [low, high), so that
-    no word is cut in two; at `high` when there is none."""
+def _bounded(text: str, span: Span) -> list[Span]:
+    """The span, or pieces of it of at most MAX_SENTENCE characters, cut where a reader would pause."""
+    pieces: list[Span] = []
+    start, end = span.start, span.end
+    while end - start > MAX_SENTENCE:
+        cut = _cut(text, start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        piece = text[start:cut].rstrip()
+        pieces.append(Span(start, start + len(piece), piece))
+        start = cut + len(text[cut:end]) - len(text[cut:end].lstrip())
+    pieces.append(Span(start, end, text[start:end]))
+    return pieces
+
+
+_PAUSE = frozenset(".;:,!?)]\u2014\u2013")  # a clause ends there: the best place to cut a run
+
+
+def _cut(text: str, low: int, high: int) -> int:
+    """Where a run that must stop by `high` stops, no earlier than `low`: after a space that
+    follows a pause (`; ` `, `), else after the last space, so that no word is cut in two; at `high`
+    when there is no space (then never between a letter and its combining accent)."""
+    last_space = None
     for at in range(high - 1, low - 1, -1):
         if text[at].isspace():
-            return at + 1
-    return high
+            if at > low and text[at - 1] in _PAUSE:
+                return at + 1
+            last_space = at + 1 if last_space is None else last_space
+    if last_space is not None:
+        return last_space
+    cut = high
+    while cut > low + 1 and unicodedata.combining(text[cut]):
+        cut -= 1
+    return cut

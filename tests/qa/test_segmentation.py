@@ -2,12 +2,14 @@ import time
 
 import pysbd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pysbd.lists_item_replacer import ListItemReplacer
 
 from qa import segmentation
 from qa.cleaning import MAX_DOCUMENT_CHARS, clean_document
 from qa.errors import BadInput
-from qa.segmentation import Segmenter
+from qa.segmentation import MAX_SENTENCE, Segmenter
 from tests.conftest import SEEDS
 
 SEED = next(SEEDS.glob("*.txt"))
@@ -79,3 +81,27 @@ def test_a_list_number_rewritten_once_reads_as_pysbd_reads_it(text: str, monkeyp
 def test_a_document_over_the_budget_is_refused_before_any_work() -> None:
     with pytest.raises(BadInput, match="at most 2,000,000"):
         clean_document("a" * (MAX_DOCUMENT_CHARS + 1))
+
+
+long_runs = st.lists(st.text(alphabet="abcdé\u0301 ,;.", min_size=1, max_size=30), min_size=1,
+                     max_size=400).map(" ".join)
+
+
+@given(long_runs | st.text(alphabet="xy\u0301", min_size=900, max_size=5000))
+@settings(max_examples=100, deadline=None, derandomize=True)
+def test_no_sentence_is_longer_than_the_bound(text: str) -> None:
+    # A one-sentence 100 kB page was one passage, sent whole by every /ask that reached it (issue 26).
+    spans = Segmenter().split(text)
+    for s in spans:
+        assert text[s.start:s.end] == s.text and s.text == s.text.strip() and 0 < len(s.text) <= MAX_SENTENCE <= 1000
+    assert all(a.end <= b.start and not text[a.end:b.start].strip() for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_a_long_run_is_cut_where_a_reader_would_pause() -> None:
+    clause = "the board approved the harbour plan after a long debate"
+    text = ", ".join([clause] * 60) + "."
+    pieces = [s.text for s in Segmenter().split(text)]
+    assert len(pieces) > 1 and all(len(p) <= MAX_SENTENCE and p.endswith((",", ".")) for p in pieces)
+    started = time.process_time()
+    spans = Segmenter().split("word " * 100_000)  # half a megabyte with no end in sight
+    assert time.process_time() - started < 5 and max(len(s.text) for s in spans) <= MAX_SENTENCE
