@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.access import FeedbackWriter, Reader, charge, client_identity
@@ -35,9 +35,10 @@ from api.schemas import (
 )
 from qa import suggestions
 from qa.bulk import BulkIngest, Entry
-from qa.identifiers import DOCUMENT_ID
-from qa.ingestion import DocumentInput
+from qa.identifiers import DOCUMENT_ID, normalized
+from qa.ingestion import MAX_METADATA_DEPTH, DocumentInput, metadata_depth
 from qa.service import DocumentInfo, Feedback, QAService
+from qa.urls import web_url_or_none
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 413, 422, 429, 503)}
@@ -53,8 +54,10 @@ class _AnyPath(PathConvertor):
 
 register_url_convertor("document_path", _AnyPath())
 # A path parameter: ids may hold `/` (`world/europe/2015/calais-officials`), sent as is or as %2F.
+# Composed (NFC) as ids are stored: `cafe` + a combining accent finds `café`.
 DocumentId = Annotated[str, Path(max_length=200, pattern=DOCUMENT_ID,
-                                 description="The document id; `/` inside it may be sent as is or as %2F.")]
+                                 description="The document id; `/` inside it may be sent as is or as %2F."),
+                       AfterValidator(normalized)]
 
 
 @router.post("/ask", response_model=AskResponse, tags=["questions"], dependencies=[Reader])
@@ -80,7 +83,7 @@ def _answer(body: AskRequest, service: QAService, request: Request) -> AskRespon
     shown = [*response.passages, *(p for p in (response.answer, response.closest) if p is not None)]
     urls = service.urls(sorted({p.document_id for p in shown}))
     for passage in shown:
-        passage.document_url = urls.get(passage.document_id)
+        passage.document_url = web_url_or_none(urls.get(passage.document_id))  # a row stored before the rule
     return response
 
 
@@ -155,7 +158,8 @@ def get_document(document_id: DocumentId, service: Service) -> DocumentFull:
 
 @router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"])
 def suggested(service: Service,
-              document_id: str | None = Query(None, max_length=200, pattern=DOCUMENT_ID)) -> SuggestionsOut:
+              document_id: Annotated[Annotated[str, AfterValidator(normalized)] | None,
+                                     Query(max_length=200, pattern=DOCUMENT_ID)] = None) -> SuggestionsOut:
     """Questions to start with: the article's own (derived from it at ingest), or without
     `document_id` one from each of the newest articles. What the widget shows when it opens."""
     found: list[tuple[str, DocumentInfo]]
@@ -214,11 +218,17 @@ def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:
 
 
 def _summary(doc: DocumentInfo) -> DocumentSummary:
-    return DocumentSummary(id=_sendable(doc.id), title=_sendable(doc.title), url=_sendable(doc.url),
-                           metadata=_sendable(doc.metadata), sentences=doc.sentence_count,
+    return DocumentSummary(id=_sendable(doc.id), title=_sendable(doc.title), url=web_url_or_none(doc.url),
+                           metadata=_sendable(_nested_within_bounds(doc.metadata)), sentences=doc.sentence_count,
                            created_at=datetime.fromtimestamp(doc.created_at, UTC),
                            updated_at=datetime.fromtimestamp(doc.updated_at, UTC),
                            suggestions=_sendable(doc.suggestions))
+
+
+def _nested_within_bounds(metadata: dict[str, Any]) -> dict[str, Any]:
+    """A row stored before metadata depth was checked is sent without its metadata: nested past
+    what the response encoder takes, it made the listing fail for everyone."""
+    return metadata if metadata_depth(metadata) <= MAX_METADATA_DEPTH else {}
 
 
 def _sendable(value: T) -> T:

@@ -7,16 +7,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from qa.cleaning import Format
-from qa.identifiers import DOCUMENT_ID, MAX_LENGTH, SPACE
+from qa.cleaning import MAX_DOCUMENT_CHARS, Format
+from qa.errors import BadInput
+from qa.identifiers import DOCUMENT_ID, INVISIBLE, MAX_LENGTH, SPACE, normalized
+from qa.ingestion import MAX_METADATA_BYTES, MAX_METADATA_DEPTH, check_metadata
 from qa.question import MAX_CHARS
+from qa.urls import MAX_LENGTH as MAX_URL
+from qa.urls import WEB_URL as WEB_URL  # chat.py checks stored urls with it too
 
 MAX_QUESTION = MAX_CHARS
 # Stated in the schema so that clients (and schemathesis) know what the service will accept.
-# Characters that show nothing: a question of only these and white space says nothing.
-INVISIBLE = r"\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\uffa0"
+# A question of only white space and invisible characters says nothing.
 SOME_TEXT = rf"[^{SPACE}{INVISIBLE}]"
-WEB_URL = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s]+$"
 
 
 def _no_text_or_bool(value: object) -> object:
@@ -26,12 +28,21 @@ def _no_text_or_bool(value: object) -> object:
     return value
 
 
+def _servable(metadata: dict[str, Any]) -> dict[str, Any]:
+    # The ingestion rule, as a validation error here: refused with the request's other mistakes.
+    try:
+        return check_metadata(metadata)
+    except BadInput as exc:
+        raise ValueError(str(exc)) from exc
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(..., min_length=1, max_length=MAX_QUESTION, pattern=SOME_TEXT,
                           examples=["what did Brokenshire say?"])
-    document_id: str | None = Field(None, max_length=MAX_LENGTH, description="Search only this article.")
+    document_id: Annotated[str, AfterValidator(normalized)] | None = Field(
+        None, max_length=MAX_LENGTH, description="Search only this article.")
     top_k: Annotated[int, BeforeValidator(_no_text_or_bool)] = Field(
         3, ge=1, le=50, description="How many passages to return.")
     conversation_id: str | None = Field(None, max_length=100, description="Continue this conversation.")
@@ -75,12 +86,16 @@ class AskResponse(BaseModel):
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(None, min_length=1, max_length=MAX_LENGTH, pattern=DOCUMENT_ID)
+    id: Annotated[str, AfterValidator(normalized)] | None = Field(
+        None, min_length=1, max_length=MAX_LENGTH, pattern=DOCUMENT_ID, description="Stored composed (NFC).")
     title: str | None = Field(None, max_length=1000)
-    text: str = Field(..., min_length=1, pattern=SOME_TEXT)
-    url: str | None = Field(None, max_length=2000, pattern=WEB_URL,
+    text: str = Field(..., min_length=1, max_length=MAX_DOCUMENT_CHARS, pattern=SOME_TEXT,
+                      description=f"At most {MAX_DOCUMENT_CHARS:,} characters.")
+    url: str | None = Field(None, max_length=MAX_URL, pattern=WEB_URL,
                             description="http or https only: it is shown as a link and echoed in chat replies.")
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: Annotated[dict[str, Any], AfterValidator(_servable)] = Field(
+        default_factory=dict, description=f"Any JSON object: at most {MAX_METADATA_DEPTH} levels deep and "
+        f"{MAX_METADATA_BYTES:,} bytes.")
     format: Format | None = Field(
         None, description="How to read `text`. Left out, it is sniffed: a JSON object with a `text`, an HTML page "
         "or fragment (opens with a tag, or closes several), Markdown (a `#` heading, a list, a link, bold or a "

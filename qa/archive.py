@@ -6,7 +6,6 @@ an entry that names it and says why, and the rest go on."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,10 @@ from qa.bulk import Entry
 from qa.cleaning import FORMATS
 from qa.errors import QAError
 from qa.ingestion import DocumentInput, read_file
+from qa.urls import check_url
 
 FIELDS = {"id", "title", "text", "url", "metadata", "format"}
 ARCHIVE_SUFFIXES = (".jsonl", ".ndjson")
-_WEB_URL = re.compile(r"https?://\S+\Z", re.IGNORECASE)
 
 
 def from_jsonl(lines: Iterable[str | bytes], origin: str) -> Iterator[Entry]:
@@ -60,9 +59,7 @@ def as_document(record: Any) -> DocumentInput:
     for key in ("id", "title", "url"):
         if record.get(key) is not None and not isinstance(record[key], str):
             raise QAError(f"`{key}` must be a string")
-    url = record.get("url")
-    if url is not None and not _WEB_URL.match(url):  # shown as a link: http(s) only, as the API requires
-        raise QAError("`url` must be an http:// or https:// address")
+    url = check_url(record.get("url"))
     metadata = record.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise QAError("`metadata` must be an object")

@@ -83,6 +83,7 @@ class BulkIngest:
     report: Report = field(default_factory=Report)
     _pending: list[_Pending] = field(default_factory=list)
     _size: int = 0
+    _unsaved: bool = False  # a batch was stored with the vector file left for the run's last one
 
     def run(self, entries: Iterable[Entry]) -> Report:
         for entry in entries:
@@ -131,7 +132,7 @@ class BulkIngest:
     def _flush(self, save: bool) -> None:
         pending, self._pending, self._size = self._pending, [], 0
         embedded = [(p, v) for p, v in zip(pending, self._embed(pending), strict=True) if v is not None]
-        created = self.service.put_prepared([(p.document, v) for p, v in embedded], save=save)
+        created = self._store([(p.document, v) for p, v in embedded], save)
         for (p, _), new in zip(embedded, created, strict=True):
             self.report.sentences += len(p.document.sentences)
             if new:
@@ -142,6 +143,16 @@ class BulkIngest:
             if self.learn_words:
                 self.service.relatedness.learn_article(p.document.text)
         self._progress()
+
+    def _store(self, items: list[tuple[NewDocument, np.ndarray]], save: bool) -> list[bool]:
+        """Nothing to store (a re-sent batch, a re-run: all unchanged) is no write: the store's
+        generation stays, so no worker reloads its index or drops its answer cache for it. Only
+        a vector file left unsaved by an earlier batch is still saved at the end."""
+        if not items and not (save and self._unsaved):
+            return []
+        created = self.service.put_prepared(items, save=save)
+        self._unsaved = not save
+        return created
 
     def _embed(self, pending: list[_Pending]) -> list[np.ndarray | None]:
         """Each document's vectors, embedded together; should the encoder refuse the batch, one

@@ -16,10 +16,15 @@ from typing import Any, Literal, get_args
 from qa.commonmark import looks_like_markdown, read_markdown
 from qa.errors import BadInput
 from qa.extraction import read_page
+from qa.urls import check_url
 
 # The one list of document formats: the API's schema and the file reader take theirs from here.
 Format = Literal["txt", "md", "html", "json"]
 FORMATS: tuple[str, ...] = get_args(Format)
+# The budget of one document, whatever its format (about 350,000 words, a long book): the work of
+# cleaning and splitting grows with it, about 3 s of a core for ordinary text and up to 80 s for
+# the costliest (a numbered list of one-word items). Stated in the API's schema too.
+MAX_DOCUMENT_CHARS = 2_000_000
 
 BOILERPLATE = [
     re.compile(p, re.IGNORECASE)
@@ -92,6 +97,8 @@ def _is_json_document(raw: str) -> bool:
 
 def clean_document(raw: str, fmt: str | None = "txt", title: str | None = None) -> Cleaned:
     """`fmt` None: the format is sniffed from the text (`sniff_format`)."""
+    if len(raw) > MAX_DOCUMENT_CHARS:
+        raise BadInput(f"the document is {len(raw):,} characters long; at most {MAX_DOCUMENT_CHARS:,} are accepted")
     if fmt is None:
         fmt = sniff_format(raw)
     if fmt not in FORMATS:
@@ -183,7 +190,8 @@ def _from_json(raw: str, title: str | None) -> Cleaned:
         raise BadInput('a JSON document must be an object with a "text" string')
     cleaned = clean_text(data["text"], title or _string(data, "title"))
     metadata = {name: value for key, name in _JSON_METADATA.items() if (value := _string(data, key))}
-    return Cleaned(cleaned.title, cleaned.text, _string(data, "url"), {**cleaned.metadata, **metadata})
+    # The client's own word for the url, as much as the API's `url` field: refused, not dropped.
+    return Cleaned(cleaned.title, cleaned.text, check_url(_string(data, "url")), {**cleaned.metadata, **metadata})
 
 
 def _string(data: dict[str, Any], key: str) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.errors import BadInput
+from qa.urls import web_url_or_none
 
 _LIST_MARK = re.compile(r"^[-*•]\s+")
 _WHOLE_PAGE = re.compile(r"<(html|body)\b", re.IGNORECASE)
@@ -65,7 +66,7 @@ def read_page(html: str) -> Page:
     body = "\n\n".join(b for b in blocks if any(ch.isalnum() for ch in b))  # not a lone "|" or "•"
     if not body:
         raise BadInput("no article text found in the HTML page")
-    return Page(text=body, title=_field(found, "title"), url=_field(found, "url"),
+    return Page(text=body, title=_field(found, "title"), url=web_url_or_none(_field(found, "url")),
                 author=_author(_field(found, "author")), published=_field(found, "date"),
                 site=_field(found, "sitename"))
 

@@ -4,6 +4,7 @@ indexed under, and read documents from files."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +16,17 @@ from qa.errors import BadInput
 from qa.identifiers import validate_id
 from qa.segmentation import Segmenter
 from qa.suggestions import suggest
+from qa.urls import check_url
 
 # What a sentence is indexed under (and what is derived from a document: its suggested questions).
 # Stored documents prepared under another recipe are prepared again when the service opens (see
-# QAService.open), so the index never mixes two recipes.
-RECIPE = "lexical-title-v1+suggestions"
+# QAService.open), so the index never mixes two recipes. `bounded-sentences`: no sentence longer
+# than qa.segmentation.MAX_SENTENCE, so a stored one-sentence page is cut up at the next start.
+RECIPE = "lexical-title-v1+suggestions+bounded-sentences"
+# What a document's metadata may be: it is sent back with the document and in every listing, and
+# one nested past what the response encoder takes (about 255 levels) made both fail for everyone.
+MAX_METADATA_DEPTH = 32  # the metadata object itself is level 1
+MAX_METADATA_BYTES = 16 * 1024  # as compact UTF-8 JSON
 SUFFIXES: dict[str, Format] = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html",
             ".htm": "html", ".json": "json"}
 
@@ -32,6 +39,35 @@ class DocumentInput:
     url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     format: str | None = "txt"  # None: sniffed from the text (qa.cleaning.sniff_format)
+
+
+def check_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The metadata unchanged, or BadInput if it could not be served back as JSON: nested deeper
+    than MAX_METADATA_DEPTH, larger than MAX_METADATA_BYTES, or holding what JSON cannot (NaN)."""
+    depth = metadata_depth(metadata)
+    if depth > MAX_METADATA_DEPTH:
+        raise BadInput(f"metadata is nested {depth} or more levels deep; at most {MAX_METADATA_DEPTH} are accepted")
+    try:
+        size = len(json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+                   .encode("utf-8", "surrogatepass"))
+    except (TypeError, ValueError) as exc:
+        raise BadInput(f"metadata must be plain JSON: {exc}") from exc
+    if size > MAX_METADATA_BYTES:
+        raise BadInput(f"metadata is {size:,} bytes as JSON; at most {MAX_METADATA_BYTES:,} are accepted")
+    return metadata
+
+
+def metadata_depth(value: Any) -> int:
+    """How deeply objects and arrays nest in `value`, counted without recursion (so that no
+    nesting makes it fail) and no further than one level past the limit."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_METADATA_DEPTH:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list | tuple) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def document_id_for(text: str) -> str:
@@ -51,6 +87,9 @@ def identity(doc: DocumentInput, cleaned: Cleaned) -> tuple[str, str]:
 
 
 def prepare_cleaned(doc: DocumentInput, cleaned: Cleaned, segmenter: Segmenter) -> NewDocument:
+    # What the page says about itself fills in what the caller left out; the caller's word wins.
+    metadata = check_metadata({**cleaned.metadata, **doc.metadata})  # checked before the costly part
+    url = check_url(doc.url) or cleaned.url
     spans = segmenter.split(cleaned.text)
     document_id, checksum = identity(doc, cleaned)
     # The title goes with every sentence into the lexical index (not into the returned text):
@@ -60,9 +99,8 @@ def prepare_cleaned(doc: DocumentInput, cleaned: Cleaned, segmenter: Segmenter) 
     title = cleaned.title
     sentences = [NewSentence(s.start, s.end, s.text, index_text=f"{s.text} {title}".strip(), embed_text=s.text)
                  for s in spans]
-    # What the page says about itself fills in what the caller left out; the caller's word wins.
     return NewDocument(id=document_id, title=cleaned.title, text=cleaned.text, checksum=checksum,
-                       sentences=sentences, url=doc.url or cleaned.url, metadata={**cleaned.metadata, **doc.metadata},
+                       sentences=sentences, url=url, metadata=metadata,
                        suggestions=suggest([s.text for s in spans]))
 
 

@@ -5,12 +5,23 @@ from __future__ import annotations
 import functools
 import re
 import sys
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pysbd
+from pysbd.lists_item_replacer import ListItemReplacer
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\n)[^\n]*)*")
+# The most pysbd reads at once: longer than any ordinary sentence with the context around its end,
+# short enough that its quadratic rules stay cheap (a numbered list, the worst text found, costs
+# about 35 µs a character at 1,200; 85 µs at 2,000).
+WINDOW = 1200
+# The longest sentence kept whole: a longer run (a page of one sentence, a table flattened into a
+# line) is cut into pieces of at most this, so that no passage an answer carries, and no text
+# embedded as one sentence, is larger (a one-sentence 100 kB page made every /ask return 400 kB).
+MAX_SENTENCE = 1000
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,23 @@ def _compile_once() -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith("pysbd") and getattr(module, "re", None) is re:
             module.re = shared  # type: ignore[attr-defined]
+    if not hasattr(ListItemReplacer.substitute_found_list_items, "__wrapped__"):
+        ListItemReplacer.substitute_found_list_items = _substitute_once(
+            ListItemReplacer.substitute_found_list_items)
+
+
+def _substitute_once(substitute: Callable[..., None]) -> Callable[..., None]:
+    """pysbd marks a numbered list's items by rewriting the whole text once per item, the same
+    number again and again ("1. a 2. b 1. c 2. d"): the most costly text there is. A rewrite marks
+    "N." as "N♨" (or "N)" as "N☝)"), which no later rewrite of that number matches again and no
+    rewrite of another creates, so a number rewritten once in a text is skipped after: same result."""
+    @functools.wraps(substitute)
+    def once(self: ListItemReplacer, regex: str, each: int, strip: bool, replacement: str) -> None:
+        done: set[tuple[str, int, bool, str]] = self.__dict__.setdefault("_qa_rewritten", set())
+        if (regex, each, strip, replacement) not in done:
+            done.add((regex, each, strip, replacement))
+            substitute(self, regex, each, strip, replacement)
+    return once
 
 
 class Segmenter:
@@ -73,14 +101,34 @@ class Segmenter:
         self._pysbd = pysbd.Segmenter(language=language, clean=False)
 
     def split(self, text: str) -> list[Span]:
-        """Sentences in order; `text[s.start:s.end] == s.text` for every one. Paragraph breaks
-        always end a sentence."""
+        """Sentences in order, none longer than MAX_SENTENCE; `text[s.start:s.end] == s.text` for
+        every one. Paragraph breaks always end a sentence."""
         spans: list[Span] = []
         for para in _PARAGRAPH.finditer(text):
-            spans.extend(self._split_paragraph(text, para.start(), para.end()))
+            for span in self._split_paragraph(text, para.start(), para.end()):
+                spans.extend(_bounded(text, span))
         return spans
 
     def _split_paragraph(self, text: str, start: int, end: int) -> list[Span]:
+        """A paragraph read through a window of at most WINDOW characters. pysbd's work grows with
+        the square of what it is given (its list and abbreviation rules rewrite the whole text once
+        per item they find: a 100 kB line took 20 s), so it never sees more than a window; the
+        last sentence of a window that stops short of the paragraph's end may have been cut by the
+        window, so it is left for the head of the next one, where it is read whole."""
+        spans: list[Span] = []
+        cursor = start
+        while cursor < end:
+            stop = end if end - cursor <= WINDOW else _cut(text, cursor + WINDOW // 2, cursor + WINDOW)
+            pieces = self._sentences(text, cursor, stop)
+            # A window's only sentence is kept as it is, cut at the window's last space: a run that
+            # long with no end pysbd can see is cut into pieces anyway.
+            if stop < end and len(pieces) > 1:
+                pieces.pop()
+            spans.extend(pieces)
+            cursor = pieces[-1].end if pieces else stop
+        return spans
+
+    def _sentences(self, text: str, start: int, end: int) -> list[Span]:
         spans: list[Span] = []
         cursor = start
         # The processor's sentences, not `segment()`'s: that one finds each sentence in the text again
@@ -101,3 +149,37 @@ class Segmenter:
             tail = rest.strip()
             spans.append(Span(cursor + lead, cursor + lead + len(tail), tail))
         return spans
+
+
+def _bounded(text: str, span: Span) -> list[Span]:
+    """The span, or pieces of it of at most MAX_SENTENCE characters, cut where a reader would pause."""
+    pieces: list[Span] = []
+    start, end = span.start, span.end
+    while end - start > MAX_SENTENCE:
+        cut = _cut(text, start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        piece = text[start:cut].rstrip()
+        pieces.append(Span(start, start + len(piece), piece))
+        start = cut + len(text[cut:end]) - len(text[cut:end].lstrip())
+    pieces.append(Span(start, end, text[start:end]))
+    return pieces
+
+
+_PAUSE = frozenset(".;:,!?)]\u2014\u2013")  # a clause ends there: the best place to cut a run
+
+
+def _cut(text: str, low: int, high: int) -> int:
+    """Where a run that must stop by `high` stops, no earlier than `low`: after a space that
+    follows a pause (`; ` `, `), else after the last space, so that no word is cut in two; at `high`
+    when there is no space (then never between a letter and its combining accent)."""
+    last_space = None
+    for at in range(high - 1, low - 1, -1):
+        if text[at].isspace():
+            if at > low and text[at - 1] in _PAUSE:
+                return at + 1
+            last_space = at + 1 if last_space is None else last_space
+    if last_space is not None:
+        return last_space
+    cut = high
+    while cut > low + 1 and unicodedata.combining(text[cut]):
+        cut -= 1
+    return cut

@@ -106,6 +106,8 @@ class SqliteStore(Scans):
 
     def _put_all(self, items: list[tuple[NewDocument, np.ndarray]]) -> list[tuple[list[int], list[int]]]:
         # Not `put_documents`: a backend overriding that to keep its vectors in step calls this.
+        if not items:  # nothing changes: the generation stays, so no other process reloads its index
+            return []
         with self.lock, self._transaction():
             done = [self._put_rows(doc, vectors, time.time()) for doc, vectors in items]
             self._bump_generation()

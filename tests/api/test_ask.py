@@ -1,5 +1,6 @@
 from fastapi.testclient import TestClient
 
+from qa.segmentation import MAX_SENTENCE
 from qa.service import QAService
 from tests.conftest import SEED_ID
 
@@ -68,3 +69,14 @@ def test_health_and_readiness(client: TestClient) -> None:
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["documents"] == 1 and ready["sentences"] >= 12
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_a_one_sentence_page_does_not_make_every_answer_huge(client: TestClient, admin: dict[str, str]) -> None:
+    # One 100 kB sentence was one passage: every /ask that reached it returned 400 kB (issue 26).
+    text = " ".join(f"the harbour board met on day {i} and approved plan {i}" for i in range(2000)) + "."
+    assert len(text) > 100_000
+    assert client.put("/documents/long", json={"text": text}, headers=admin).status_code == 201
+    r = client.post("/ask", json={"question": "when did the harbour board approve plan 7?", "document_id": "long",
+                                  "top_k": 5})
+    assert r.status_code == 200 and r.json()["passages"]
+    assert all(len(p["text"]) <= MAX_SENTENCE <= 1000 for p in r.json()["passages"]) and len(r.content) < 40_000

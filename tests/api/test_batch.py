@@ -55,3 +55,11 @@ def test_batch_body_is_bounded(settings: Settings, service: QAService, admin: di
         r = c.post("/documents/batch", json={"documents": docs}, headers=admin)
         assert r.status_code == 413 and "exceeds 4096 bytes" in r.json()["error"]["message"]
         assert c.get("/documents/big0").status_code == 404
+
+
+def test_a_batch_sent_again_changes_nothing(client: TestClient, admin: dict[str, str], service: QAService) -> None:
+    batch = {"documents": [{"id": f"d{i}", "text": f"Story {i} happened in town {i}."} for i in range(3)]}
+    assert client.post("/documents/batch", json=batch, headers=admin).json()["added"] == 3
+    generation = service.backend.generation()
+    again = client.post("/documents/batch", json=batch, headers=admin).json()
+    assert again["unchanged"] == 3 and service.backend.generation() == generation

@@ -1,10 +1,12 @@
 import json
+import unicodedata
 from datetime import datetime
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
+from qa import ingestion
 from qa.errors import BadInput
 from qa.ingestion import DocumentInput
 from qa.service import QAService
@@ -148,3 +150,122 @@ def test_timestamps_are_iso_8601_with_a_time_zone(client: TestClient, admin: dic
     for doc in (client.get("/documents/when").json(), client.get("/documents").json()[0]):
         for key in ("created_at", "updated_at"):
             assert datetime.fromisoformat(doc[key]).utcoffset() is not None, doc[key]
+
+
+def test_a_document_over_the_budget_is_a_clear_422(client: TestClient, admin: dict[str, str]) -> None:
+    r = client.post("/documents", json={"id": "huge", "text": "word " * 400_001}, headers=admin)
+    assert r.status_code == 422 and "2000000 characters" in r.json()["error"]["message"], r.text
+    assert client.get("/documents/huge").status_code == 404
+
+
+def _nested(levels: int) -> dict[str, object]:
+    """An object `levels` deep, counting itself: {"a": {"a": ... {}}}."""
+    inner: dict[str, object] = {}
+    for _ in range(levels - 1):
+        inner = {"a": inner}
+    return inner
+
+
+DEEP_ARRAYS = {"a": json.loads("[" * 32 + "1" + "]" * 32)}  # 33 levels counting the object
+
+
+@pytest.mark.parametrize("metadata", [_nested(33), _nested(300), DEEP_ARRAYS, {"notes": "x" * 17_000}],
+                         ids=["33", "300", "arrays", "large"])
+def test_metadata_that_could_not_be_served_back_is_422(client: TestClient, admin: dict[str, str],
+                                                       metadata: dict[str, object]) -> None:
+    # 260 levels were stored, and then GET /documents answered 500 for everyone (issue 26).
+    r = client.post("/documents", json={"id": "deep", "text": "Some text.", "metadata": metadata}, headers=admin)
+    assert r.status_code == 422 and "metadata" in r.json()["error"]["message"], r.text
+    r = client.post("/documents/batch", json={"documents": [{"id": "deep", "text": "Some text.", "metadata": metadata},
+                                                             {"id": "fine", "text": "Other text."}]}, headers=admin)
+    assert r.status_code == 422
+    assert client.get("/documents").status_code == 200 and client.get("/documents/deep").status_code == 404
+
+
+def test_metadata_as_deep_as_allowed_is_served_back(client: TestClient, admin: dict[str, str]) -> None:
+    metadata = _nested(32)
+    r = client.put("/documents/deep", json={"text": "Some text.", "metadata": metadata}, headers=admin)
+    assert r.status_code == 201
+    assert client.get("/documents/deep").json()["metadata"] == metadata
+    assert {d["id"]: d["metadata"] for d in client.get("/documents").json()}["deep"] == metadata
+
+
+def test_metadata_from_other_writers_follows_the_same_rule(service: QAService) -> None:
+    with pytest.raises(BadInput, match="nested 33 or more levels"):
+        service.put(DocumentInput(id="deep", text="Some text.", metadata=_nested(300)))
+    with pytest.raises(BadInput, match="plain JSON"):
+        service.put(DocumentInput(id="nan", text="Some text.", metadata={"score": float("nan")}))
+    assert not service.has_document("deep") and not service.has_document("nan")
+
+
+def test_a_row_stored_before_the_rule_does_not_break_the_listing(client: TestClient, admin: dict[str, str],
+                                                                 service: QAService,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as before:
+        before.setattr(ingestion, "check_metadata", lambda metadata: metadata)
+        service.put(DocumentInput(id="old", text="Some text.", metadata=_nested(300)))
+    assert client.get("/documents").status_code == 200
+    assert client.get("/documents/old").json()["metadata"] == {}
+
+
+BAD_URLS = ["javascript:alert(17)", "JavaScript:alert(1)", "data:text/html,<b>x</b>", "https://x.org/a\nb", "ftp://x.org/a",
+            "//evil.example/a", "https://x.org/a b", "https://" + "a" * 2000]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_url_that_is_not_http_is_refused_however_it_comes_in(client: TestClient, admin: dict[str, str],
+                                                               service: QAService, url: str) -> None:
+    # A JSON document's own url was stored and sent back as `document_url` by /ask (issue 26).
+    inner = json.dumps({"title": "Ferry", "text": "The ferry runs daily.", "url": url})
+    for way in ({"text": "The ferry runs daily.", "url": url}, {"text": inner, "format": "json"}):
+        r = client.put("/documents/ferry", json=way, headers=admin)
+        assert r.status_code == 422 and "url" in r.json()["error"]["message"], (way, r.text)
+    r = client.post("/documents/batch", json={"documents": [{"id": "ferry", "text": inner, "format": "json"}]},
+                    headers=admin)
+    assert r.json()["failed"] == 1 and "url" in r.json()["failures"][0]["message"]
+    with pytest.raises(BadInput, match="url"):
+        service.put(DocumentInput(id="ferry", text="The ferry runs daily.", url=url))
+    assert client.get("/documents/ferry").status_code == 404
+
+
+@pytest.mark.parametrize("url", BAD_URLS[:3])
+def test_a_page_that_names_itself_by_a_bad_url_is_stored_without_it(client: TestClient, admin: dict[str, str],
+                                                                    url: str) -> None:
+    page = (f'<html><head><link rel="canonical" href="{url}"><title>Ferry</title></head><body><article>'
+            "<p>The ferry runs daily from the harbour, weather permitting.</p></article></body></html>")
+    assert client.put("/documents/ferry", json={"text": page, "format": "html"}, headers=admin).status_code == 201
+    assert client.get("/documents/ferry").json()["url"] is None
+
+
+def test_a_bad_url_stored_before_the_rule_is_never_sent(client: TestClient, service: QAService,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as before:
+        before.setattr(ingestion, "check_url", lambda url: url)
+        service.put(DocumentInput(id="old", text="The ferry runs daily.", url="javascript:alert(17)"))
+    assert client.get("/documents/old").json()["url"] is None
+    assert {d["id"]: d["url"] for d in client.get("/documents").json()}["old"] is None
+    answer = client.post("/ask", json={"question": "when does the ferry run?", "document_id": "old"}).json()
+    assert answer["passages"] and all(p["document_url"] is None for p in answer["passages"])
+
+
+def test_a_decomposed_id_is_the_same_document(client: TestClient, admin: dict[str, str]) -> None:
+    composed, decomposed = "news/café", unicodedata.normalize("NFD", "news/café")
+    body = {"text": "The cafe opened."}
+    assert client.put(f"/documents/{quote(composed)}", json=body, headers=admin).status_code == 201
+    assert client.put(f"/documents/{quote(decomposed)}", json=body, headers=admin).status_code == 200
+    assert client.post("/documents", json={**body, "id": decomposed}, headers=admin).status_code == 200
+    assert [d["id"] for d in client.get("/documents").json()].count(composed) == 1
+    assert client.get(f"/documents/{quote(decomposed)}").json()["id"] == composed
+    assert client.get("/suggestions", params={"document_id": decomposed}).status_code == 200
+    r = client.post("/ask", json={"question": "when did the cafe open?", "document_id": decomposed})
+    assert r.json()["passages"][0]["document_id"] == composed
+
+
+@pytest.mark.parametrize("bad", ["a\u200bb", "\u200b", "news/\u2060/x", "news/\u200b\u200b", "a\u00adb",
+                                 "a\U000e0041b"])
+def test_ids_with_invisible_characters_are_422(client: TestClient, admin: dict[str, str], bad: str) -> None:
+    # Each was accepted as a document distinct from its visible twin (issue 26).
+    assert client.put(f"/documents/{quote(bad)}", json={"text": "Some text."}, headers=admin).status_code == 422
+    r = client.post("/documents", json={"id": bad, "text": "Some text."}, headers=admin)
+    assert r.status_code == 422 and "id" in r.json()["error"]["message"]
+    assert client.get("/documents").json() and all(d["id"] != bad for d in client.get("/documents").json())

@@ -141,3 +141,26 @@ def settings(tmp_path: Path) -> Settings:
 
     return Settings(data_dir=tmp_path / "data", seeds_dir=tmp_path / "none", embedder="fake",
                     answerability_model=NEUTRAL)
+
+
+def test_a_run_that_changes_nothing_leaves_the_generation(service: QAService) -> None:
+    # A re-sent batch or a re-run `qa ingest` ("0 added, 300 unchanged") made every worker reload
+    # its whole index and drop its answer cache (issue 26).
+    docs = [article(n) for n in range(4)]
+    BulkIngest(service, batch_sentences=4).run(entries(*docs))
+    generation = service.backend.generation()
+    for _ in range(2):
+        report = BulkIngest(service, batch_sentences=4).run(entries(*docs))
+        assert report.unchanged == 4 and service.backend.generation() == generation
+    assert service.backend.put_documents([]) == [] and service.backend.generation() == generation
+
+
+def test_batches_left_unsaved_are_saved_even_when_the_last_changes_nothing(service: QAService) -> None:
+    BulkIngest(service).run(entries(article(9)))
+    generation = service.backend.generation()
+    # Two new documents stored in batches that leave the vector file for later, then one unchanged.
+    report = BulkIngest(service, batch_sentences=1).run(entries(article(1), article(2), article(9)))
+    assert (report.added, report.unchanged) == (2, 1) and service.backend.generation() == generation + 2
+    saved = VectorIndex.load(service.settings.data_dir, service.embedder.name,
+                             service.embedder.dim, service.backend.generation())
+    assert len(saved) == service.backend.vector_count()

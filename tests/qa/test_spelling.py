@@ -1,8 +1,13 @@
 """Readers' spelling is read against the articles' own words."""
 
-import pytest
+from typing import Any
 
-from qa.spelling import Vocabulary, correct
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qa import spelling
+from qa.spelling import MAX_CORRECTIONS, Vocabulary, correct
 
 ARTICLE = ("On Wednesday, France's interior minister suggested that British officials go to Calais. "
            "Bernard Cazeneuve said the talks were hard. In response, Britain's minister James Brokenshire "
@@ -37,3 +42,33 @@ def test_words_of_the_article_are_never_changed(vocabulary: Vocabulary) -> None:
 
 def test_a_capital_at_the_start_of_a_sentence_does_not_make_a_name(vocabulary: Vocabulary) -> None:
     assert correct("in response", vocabulary) == "in response"
+
+
+def _counting_matches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    matched: list[str] = []
+    nearest = spelling._nearest
+
+    def counted(*args: Any) -> Any:
+        matched.append(args[-2])  # the lower-cased word, before and after the budget
+        return nearest(*args)
+    monkeypatch.setattr(spelling, "_nearest", counted)
+    return matched
+
+
+@given(st.lists(st.text(alphabet="bcdfghjklmnpqrstvwxz", min_size=6, max_size=14), min_size=1, max_size=60))
+@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_a_question_of_made_up_words_matches_at_most_a_budget_of_them(vocabulary: Vocabulary,
+                                                                     words: list[str]) -> None:
+    # Each match reads the whole vocabulary: 30 made-up words cost 17 normal answers (issue 26).
+    with pytest.MonkeyPatch.context() as patch:
+        matched = _counting_matches(patch)
+        correct(" ".join(words), vocabulary)
+    assert len(matched) <= MAX_CORRECTIONS <= 8 and len(matched) == len(set(matched))
+
+
+def test_a_typo_repeated_is_matched_once_and_read_every_time(
+        vocabulary: Vocabulary, monkeypatch: pytest.MonkeyPatch) -> None:
+    matched = _counting_matches(monkeypatch)
+    typed = " ".join(["zqxwvbnm"] * 7 + ["officals"] * 3)
+    assert correct(typed, vocabulary) == " ".join(["zqxwvbnm"] * 7 + ["officials"] * 3)
+    assert matched == ["zqxwvbnm", "officals"]

@@ -28,6 +28,15 @@ class TestSQLiteStore(StorageContract):
             store.close()
 
 
+def test_a_write_of_nothing_leaves_the_generation(tmp_path: Path) -> None:
+    # Every other process reloads its index when the generation moves (issue 26).
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    store.put_document(*_doc("a", ["One."]))
+    generation = store.generation()
+    assert store.put_documents([]) == [] and store.generation() == generation
+    store.close()
+
+
 def test_the_generation_is_read_once_while_the_lock_is_held(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "db.sqlite3")
     store.put_document(*_doc("a", ["One."]))
