@@ -79,7 +79,9 @@ class Vocabulary:
             weight = n * (4 if form[0].islower() else 1)
             if form.lower() not in best or weight > best[form.lower()][0]:
                 best[form.lower()] = (weight, form)
-        forms = {key: best[key][1] if key in best else key for key in seen}
+        # Sorted: the nearest of equally near words is the first, so in the same order in every
+        # process (a set's order changes with the hash seed).
+        forms = {key: best[key][1] if key in best else key for key in sorted(seen)}
         return cls(forms=forms, stems=frozenset(stem(k) for k in forms))
 
     def has(self, word: str) -> bool:

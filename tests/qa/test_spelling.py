@@ -72,3 +72,15 @@ def test_a_typo_repeated_is_matched_once_and_read_every_time(
     typed = " ".join(["zqxwvbnm"] * 7 + ["officals"] * 3)
     assert correct(typed, vocabulary) == " ".join(["zqxwvbnm"] * 7 + ["officials"] * 3)
     assert matched == ["zqxwvbnm", "officals"]
+
+
+def test_the_correction_is_the_same_whatever_the_hash_seed() -> None:
+    # "singr" is as near "singer" as "sings": which one wins must not depend on the process.
+    import subprocess
+    import sys
+
+    code = ("from qa.spelling import Vocabulary, correct; "
+            "print(correct('singr songs', Vocabulary.of(['The sings of a singer sing to singers.'])))")
+    seen = {subprocess.run([sys.executable, "-c", code], env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+                           capture_output=True, text=True, check=True).stdout for seed in (1, 2, 3, 4)}
+    assert len(seen) == 1
