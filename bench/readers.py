@@ -1,14 +1,15 @@
 """Readers' questions, cross-validated by article: what a reader of a news article gets.
 
     python -m bench.readers --data ../shared/train/news_readers --adapters /tmp/enc/fold{fold}.npz \\
-        --squad-examples /tmp/squad.npz
+        --fit-ranker --with-squad [--ship qa/answerability.json]
 
 For each fold k (articles dealt round-robin in sorted order, as `qa.adaptation.fold_of`): a store
 of every reader article, embedded by the encoder whose adapter never saw fold k (`--adapters`, with
-`{fold}` in the path; `none` for the plain model); the decision fitted on the other folds' reader
-questions (their features computed the same way, by their own fold's encoder) plus
-`--squad-examples` (from `qa train --examples`); then every question of fold k asked through
-`QAService.ask`, conversations turn by turn, as the widget asks (with the article's id).
+`{fold}` in the path; `none` for the plain model); the reranker's weights (`--fit-ranker`) and
+the decision fitted on the other folds' reader questions (their features computed the same way, by
+their own fold's encoder and ranker) plus, with `--with-squad`, the SQuAD part's examples (by the
+shipped encoder); then every question of fold k asked through `QAService.ask`, conversations turn
+by turn, as the widget asks (with the article's id). `--ship` writes the model fitted on all folds.
 
 Prints per fold and overall: P@1, answered, right of shown, right answers / answerable, right
 answer or right closest passage / answerable, unanswerable with no answer shown, follow-ups right
@@ -18,6 +19,7 @@ answer or right closest passage / answerable, unanswerable with no answer shown,
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections import defaultdict
@@ -34,7 +36,7 @@ from qa.ingestion import DocumentInput
 from qa.reranking import Weights
 from qa.service import QAService
 from qa.settings import Settings
-from qa.training import Example, Ranked, decide, examples, fit_ranker, ranked_examples, reader_examples, save_examples
+from qa.training import Example, decide, examples, fit_ranker, ranked_examples, reader_examples, save_examples
 
 Row = dict[str, Any]
 
@@ -118,79 +120,88 @@ def load_examples(path: Path) -> list[Example]:
                 for x, y, a, k, q in zip(z["x"], z["y"], z["articles"], z["kinds"], z["questions"], strict=True)]
 
 
-def ship(args: argparse.Namespace, services: dict[int, QAService], features: dict[int, list[Example]],
-         ranked: dict[int, list[Ranked]]) -> None:
-    """The model to commit: the ranker fitted on every fold, the decision on every fold's held-out
-    features and on the SQuAD part's examples, computed by the shipped encoder (`--ship-adapter`)."""
-    weights = fit_ranker([r for rs in ranked.values() for r in rs]) if ranked else Weights()
+def squad_examples(args: argparse.Namespace, weights: Weights) -> tuple[list[Example], str]:
+    """The SQuAD part's examples (`qa.training.examples`: answerable, paraphrased, unanswerable,
+    wrong-article and near-miss questions over a store of every article), computed once by the
+    shipped encoder (`--ship-adapter`) ranking with `weights`, and cached in --work."""
     squad_corpus = read_jsonl(args.squad / "corpus.jsonl")
     service = open_fold(args.work / "ship", args.ship_adapter, squad_corpus + read_jsonl(args.data / "corpus.jsonl"))
-    service.weights = weights
-    squad = list(examples(service, squad_corpus, read_jsonl(args.squad / "questions.jsonl")))
-    save_examples(args.work / "squad.npz", squad)
-    model = decide([e for fs in features.values() for e in fs] + squad, args.precision, args.closest_precision)
-    model.meta.update({"data": f"{len(squad_corpus)} SQuAD articles ({args.squad.name}); reader questions of "
-                       f"{len(services)} folds by article ({args.data.name}), each from the encoder that never saw "
-                       "them", "embedder": service.embedder.name})
-    replace(model, ranker=asdict(weights)).save(args.ship)
+    name = service.embedder.name
+    key = hashlib.sha256(json.dumps([name, asdict(weights)]).encode()).hexdigest()[:12]
+    cached = args.work / f"squad-{key}.npz"
+    if not cached.exists():
+        service.weights = weights
+        save_examples(cached, list(examples(service, squad_corpus, read_jsonl(args.squad / "questions.jsonl"))))
     service.close()
+    return load_examples(cached), name
+
+
+def ship(args: argparse.Namespace, data: list[Example], weights: Weights, embedder: str) -> None:
+    """The model to commit: the ranker fitted on every fold, the decision on every fold's held-out
+    features and on the SQuAD part's examples."""
+    model = replace(decide(data, args.precision, args.closest_precision), ranker=asdict(weights))
+    model.meta.update({"data": f"SQuAD part ({args.squad.name}) and the reader questions of {args.folds} folds "
+                       f"by article ({args.data.name}), each fold's from the encoder that never saw it",
+                       "embedder": embedder})
+    model.save(args.ship)
     print(json.dumps({"shipped": str(args.ship), "threshold": model.threshold, "closest": model.closest,
                       "ranker": asdict(weights), **model.meta}, indent=1))
 
 
-def main() -> int:
+def arguments() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="the news_readers folder")
     ap.add_argument("--adapters", default="none", help="adapter path with {fold}, or `none`")
-    ap.add_argument("--squad-examples", type=Path, help="SQuAD examples (.npz from `qa train --examples`)")
+    ap.add_argument("--with-squad", action="store_true",
+                    help="the decision learns from the SQuAD part too (its examples by the shipped encoder)")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--only", type=int, nargs="*", help="evaluate only these folds")
     ap.add_argument("--precision", type=float, default=0.9)
     ap.add_argument("--closest-precision", type=float, default=0.5)
     ap.add_argument("--work", type=Path, default=Path("/tmp/qa-readers"))
     ap.add_argument("--fit-ranker", action="store_true", help="learn the reranker's weights too (per fold)")
     ap.add_argument("--keep", action="store_true", help="save each fold's decision examples and model in --work")
     ap.add_argument("--ship", type=Path, help="also write the model to commit here (see `ship`)")
-    ap.add_argument("--ship-adapter", default="readers", help="the shipped encoder's adapter (for --ship)")
+    ap.add_argument("--ship-adapter", default="readers", help="the shipped encoder's adapter")
     ap.add_argument("--squad", type=Path, default=ROOT / "bench" / "data" / "squad_train",
-                    help="SQuAD-style training folder (for --ship)")
-    args = ap.parse_args()
+                    help="SQuAD-style training folder (for --with-squad)")
+    return ap.parse_args()
 
+
+def main() -> int:
+    args = arguments()
     corpus = read_jsonl(args.data / "corpus.jsonl")
     questions = read_jsonl(args.data / "questions.jsonl")
     fold = fold_of([d["id"] for d in corpus], args.folds)
     of_fold = {k: [q for q in questions if fold[q["document_id"]] == k] for k in range(args.folds)}
     services = {k: open_fold(args.work / f"fold{k}", args.adapters.format(fold=k), corpus) for k in range(args.folds)}
     # Pass 1: each fold's candidates under the hand-set weights; fold k's ranker learns from the others.
-    rankers = {k: Weights() for k in services}
-    ranked: dict[int, list[Ranked]] = {}
+    rankers, shipped = {k: Weights() for k in services}, Weights()
     if args.fit_ranker:
         ranked = {k: list(ranked_examples(services[k], of_fold[k])) for k in services}
         rankers = {k: fit_ranker([r for j in services if j != k for r in ranked[j]]) for k in services}
+        shipped = fit_ranker([r for rs in ranked.values() for r in rs])
+    squad, embedder = squad_examples(args, shipped) if args.with_squad else ([], "")
     # Pass 2: the decision's examples, each fold's questions ranked by the ranker that never saw them.
     features: dict[int, list[Example]] = {}
     for k, service in services.items():
         service.weights = rankers[k]
         features[k] = list(reader_examples(service, of_fold[k]))
-        if args.keep:
-            save_examples(args.work / f"fold{k}.npz", features[k])
-    squad = load_examples(args.squad_examples) if args.squad_examples else []
     total: dict[str, float] = defaultdict(float)
-    for k in args.only if args.only is not None else range(args.folds):
-        others = [e for j in range(args.folds) if j != k for e in features[j]]
-        services[k].judge = replace(decide(others + squad, args.precision, args.closest_precision),
-                                    ranker=asdict(rankers[k]))
+    for k, service in services.items():
+        others = [e for j in services if j != k for e in features[j]]
+        fitted = decide(others + squad, args.precision, args.closest_precision)
+        service.judge = replace(fitted, ranker=asdict(rankers[k]))
         if args.keep:  # to serve: `QA_ANSWERABILITY_MODEL=<work>/model{k}.json`, with that fold's adapter
-            services[k].judge.save(args.work / f"model{k}.json")
-        n = evaluate(services[k], of_fold[k])
+            service.judge.save(args.work / f"model{k}.json")
+        n = evaluate(service, of_fold[k])
         for key, value in n.items():
             total[key] += value
-        print(json.dumps({"fold": k, "threshold": round(services[k].judge.threshold, 3),
-                          "closest": round(services[k].judge.closest, 3), "ranker": asdict(rankers[k]),
+        print(json.dumps({"fold": k, "threshold": round(service.judge.threshold, 3),
+                          "closest": round(service.judge.closest, 3), "ranker": asdict(rankers[k]),
                           **{key: round(v, 4) for key, v in summary(n).items()}}), flush=True)
     print(json.dumps({"fold": "all", **{key: round(v, 4) for key, v in summary(total).items()}}))
     if args.ship is not None:
-        ship(args, services, features, ranked if args.fit_ranker else {})
+        ship(args, [e for fs in features.values() for e in fs] + squad, shipped, embedder)
     for service in services.values():
         service.close()
     return 0
