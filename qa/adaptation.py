@@ -234,7 +234,7 @@ def precision_at_one(trainer: Trainer, pairs: list[Pair]) -> dict[str, float]:
 
 
 def run(readers: Path, squad: Path | None, out: Path, base: Path, folds: int = 5, hold_out: int | None = None,
-        epochs: int = 1, squad_questions: int = 1700, log: Any = print) -> dict[str, Any]:
+        epochs: int = 1, squad_questions: int = 1700, log: Any = print, base_name: str = "") -> dict[str, Any]:
     """Train on the reader articles outside fold `hold_out` (all of them when None) and `squad`;
     write the adapter and its card to `out`; return the card."""
     from index.embedders.adapter import save
@@ -256,7 +256,7 @@ def run(readers: Path, squad: Path | None, out: Path, base: Path, folds: int = 5
     after = precision_at_one(trainer, held)
     log(f"held-out fold {hold_out}: after {after}")
     card: dict[str, Any] = {
-        "base": base.name, "rank": next(iter(adapter.low_rank.values()))[0].shape[0], "scale": adapter.scale,
+        "base": base_name or base.name, "rank": next(iter(adapter.low_rank.values()))[0].shape[0], "scale": adapter.scale,
         "data": {"readers": f"{readers.name}: {n_readers} questions of {len(train_ids)} articles",
                  "squad": f"{len(pairs) - n_readers} questions ({squad.name if squad else 'none'})"},
         "folds": folds, "held_out_fold": hold_out, "epochs": epochs, "seed": SEED,

@@ -175,7 +175,8 @@ def _train_encoder(settings: Settings, args: argparse.Namespace) -> int:
         raise QAError(f"--hold-out must be between 0 and {args.folds - 1}")
     squad = None if str(args.squad) == "none" else args.squad
     card = adaptation.run(args.readers, squad, args.out, Path(resolve_model_path(settings.model)), args.folds,
-                          args.hold_out, args.epochs, log=lambda line: print(line, file=sys.stderr))
+                          args.hold_out, args.epochs, log=lambda line: print(line, file=sys.stderr),
+                          base_name=settings.model)
     print(json.dumps(card, indent=1))
     return 0
 
