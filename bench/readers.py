@@ -156,7 +156,7 @@ def arguments() -> argparse.Namespace:
                     help="the decision learns from the SQuAD part too (its examples by the shipped encoder)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--precision", type=float, default=0.9)
-    ap.add_argument("--closest-precision", type=float, default=0.5)
+    ap.add_argument("--closest-precision", type=float, default=0.4)
     ap.add_argument("--work", type=Path, default=Path("/tmp/qa-readers"))
     ap.add_argument("--fit-ranker", action="store_true", help="learn the reranker's weights too (per fold)")
     ap.add_argument("--keep", action="store_true", help="save each fold's decision examples and model in --work")
@@ -186,6 +186,8 @@ def main() -> int:
     for k, service in services.items():
         service.weights = rankers[k]
         features[k] = list(reader_examples(service, of_fold[k]))
+        if args.keep:
+            save_examples(args.work / f"fold{k}.npz", features[k])
     total: dict[str, float] = defaultdict(float)
     for k, service in services.items():
         others = [e for j in services if j != k for e in features[j]]

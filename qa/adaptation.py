@@ -256,7 +256,8 @@ def run(readers: Path, squad: Path | None, out: Path, base: Path, folds: int = 5
     after = precision_at_one(trainer, held)
     log(f"held-out fold {hold_out}: after {after}")
     card: dict[str, Any] = {
-        "base": base_name or base.name, "rank": next(iter(adapter.low_rank.values()))[0].shape[0], "scale": adapter.scale,
+        "base": base_name or base.name, "scale": adapter.scale,
+        "rank": next(iter(adapter.low_rank.values()))[0].shape[0],
         "data": {"readers": f"{readers.name}: {n_readers} questions of {len(train_ids)} articles",
                  "squad": f"{len(pairs) - n_readers} questions ({squad.name if squad else 'none'})"},
         "folds": folds, "held_out_fold": hold_out, "epochs": epochs, "seed": SEED,

@@ -202,6 +202,7 @@ class Ranked:
 
 
 RANKER_FEATURES = tuple(Weights.__dataclass_fields__)
+READER_KINDS = ("reader", "reader-unanswerable")
 
 
 def ranked_examples(service: QAService, questions: list[dict[str, Any]]) -> Iterator[Ranked]:
@@ -310,7 +311,7 @@ def closest_for(p: np.ndarray, y: np.ndarray, threshold: float, precision: float
 
 
 def train(service: QAService, corpus_path: Path, questions_path: Path, precision: float = 0.9,
-          keep: Path | None = None, readers: Path | None = None, closest_precision: float = 0.5) -> Model:
+          keep: Path | None = None, readers: Path | None = None, closest_precision: float = 0.4) -> Model:
     """`readers`: a folder of reader questions (`news_readers` shape) learned from as well.
     `keep`: also save the examples (features, labels, kinds, articles) there, for bench/ablation.py."""
     corpus, questions = load_jsonl(corpus_path), load_jsonl(questions_path)
@@ -335,7 +336,7 @@ def save_examples(path: Path, data: list[Example]) -> None:
                         questions=np.array([e.question for e in data]), names=np.array(NAMES))
 
 
-def decide(data: list[Example], precision: float = 0.9, closest_precision: float = 0.5) -> Model:
+def decide(data: list[Example], precision: float = 0.9, closest_precision: float = 0.4) -> Model:
     """Fit the decision on `data`; its thresholds read off out-of-fold predictions (folds by article)."""
     x = np.stack([e.features for e in data])
     y = np.array([e.right for e in data], dtype=float)
@@ -343,11 +344,22 @@ def decide(data: list[Example], precision: float = 0.9, closest_precision: float
     asked = np.array([f"{e.kind}:{e.article}:{e.question}" for e in data])
     p = out_of_fold(x, y, groups)
     pick = chosen(p, asked)  # what the service would show, judged on articles the fold never saw
-    threshold = threshold_for(p[pick], y[pick], precision)
-    closest = closest_for(p[pick], y[pick], threshold, closest_precision)
+    # The cut-offs are read off readers' questions where there are any: the widget's use, whose
+    # scores sit elsewhere than SQuAD's. The answer threshold gives `precision` on the answerable
+    # ones (right answers of those shown, as qa_eval counts); how often unanswerable ones are
+    # answered is reported beside it. The closest passage's cut-off counts both.
+    readers = np.isin(kinds[pick], list(READER_KINDS))
+    on = pick[readers] if readers.any() else pick
+    answerable_on = on[np.isin(kinds[on], ["answerable", "reader"])]
+    threshold = threshold_for(p[answerable_on], y[answerable_on], precision)
+    closest = closest_for(p[on], y[on], threshold, closest_precision)
     mean, scale, w, b = fit(x, y)
     answerable = np.isin(kinds[pick], ["answerable", "reader"])
+    mine = np.isin(kinds[on], ["answerable", "reader"])
     meta: dict[str, object] = {
+        "cut_offs_read_off": "reader questions" if readers.any() else "all questions",
+        "held_out_readers": risk_coverage(p[on][mine], y[on][mine], [0.3, 0.5, 0.7, closest, threshold]),
+        "readers_unanswerable_abstained": _mean(p[on][~mine] < threshold),
         "questions": {str(k): int(np.sum(kinds[pick] == k)) for k in sorted(set(kinds))}, "rows": len(y),
         "seed": SEED, "target_precision": precision, "closest_precision": closest_precision,
         "first_passage_right": {str(k): _mean(y[pick][kinds[pick] == k]) for k in ("answerable", "reader")},
