@@ -275,6 +275,23 @@ def test_no_highlight_when_the_service_returns_none(page: Page, base_url: str) -
     expect(answers(page).last.locator(".text mark")).to_have_count(0)
 
 
+def test_the_closest_passage_is_shown_as_such_without_a_highlight(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    page.click(".launch")
+    reply: dict[str, Any] = {"answer": None, "closest": {**STUB, "highlight": None}, "passages": [],
+                             "conversation_id": "c", "abstention": "uncertain"}
+    page.route("**/ask", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                     body=json.dumps(reply)))
+    ask(page, "how long did the repairs take")
+    shown = answers(page).last
+    expect(shown.locator(".lead")).to_have_text("The article may not say exactly; this is the closest passage:")
+    expect(shown.locator(".text")).to_have_text(STUB["text"])
+    expect(shown.locator(".text mark")).to_have_count(0)
+    expect(shown.get_by_role("button", name="Show context")).to_be_visible()
+    page.reload()  # restored from the stored chat the same way
+    expect(answers(page).last.locator(".lead")).to_have_count(1)
+
+
 # 11 --------------------------------------------------------------------------------------------
 def test_a_slow_answer_is_given_up_and_can_be_retried(page: Page, base_url: str) -> None:
     held: list[Route] = []
