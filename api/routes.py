@@ -35,7 +35,7 @@ from api.schemas import (
 )
 from qa import suggestions
 from qa.bulk import BulkIngest, Entry
-from qa.identifiers import DOCUMENT_ID, normalized
+from qa.identifiers import DOCUMENT_ID, normalized, normalized_or_none
 from qa.ingestion import MAX_METADATA_DEPTH, DocumentInput, metadata_depth
 from qa.service import DocumentInfo, Feedback, QAService
 from qa.urls import web_url_or_none
@@ -158,8 +158,8 @@ def get_document(document_id: DocumentId, service: Service) -> DocumentFull:
 
 @router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"])
 def suggested(service: Service,
-              document_id: Annotated[Annotated[str, AfterValidator(normalized)] | None,
-                                     Query(max_length=200, pattern=DOCUMENT_ID)] = None) -> SuggestionsOut:
+              document_id: Annotated[str | None, Query(max_length=200, pattern=DOCUMENT_ID),
+                                     AfterValidator(normalized_or_none)] = None) -> SuggestionsOut:
     """Questions to start with: the article's own (derived from it at ingest), or without
     `document_id` one from each of the newest articles. What the widget shows when it opens."""
     found: list[tuple[str, DocumentInfo]]

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from qa.cleaning import MAX_DOCUMENT_CHARS, Format
 from qa.errors import BadInput
-from qa.identifiers import DOCUMENT_ID, INVISIBLE, MAX_LENGTH, SPACE, normalized
+from qa.identifiers import DOCUMENT_ID, INVISIBLE, MAX_LENGTH, SPACE, normalized_or_none
 from qa.ingestion import MAX_METADATA_BYTES, MAX_METADATA_DEPTH, check_metadata
 from qa.question import MAX_CHARS
 from qa.urls import MAX_LENGTH as MAX_URL
@@ -18,7 +18,7 @@ from qa.urls import WEB_URL as WEB_URL  # chat.py checks stored urls with it too
 MAX_QUESTION = MAX_CHARS
 # Stated in the schema so that clients (and schemathesis) know what the service will accept.
 # A question of only white space and invisible characters says nothing.
-SOME_TEXT = rf"[^{SPACE}{INVISIBLE}]"
+SOME_TEXT = rf"[^{SPACE}{INVISIBLE}\x00-\x1f\x7f-\x9f]"  # control characters are read as spaces
 
 
 def _no_text_or_bool(value: object) -> object:
@@ -41,7 +41,7 @@ class AskRequest(BaseModel):
 
     question: str = Field(..., min_length=1, max_length=MAX_QUESTION, pattern=SOME_TEXT,
                           examples=["what did Brokenshire say?"])
-    document_id: Annotated[str, AfterValidator(normalized)] | None = Field(
+    document_id: Annotated[str | None, AfterValidator(normalized_or_none)] = Field(
         None, max_length=MAX_LENGTH, description="Search only this article.")
     top_k: Annotated[int, BeforeValidator(_no_text_or_bool)] = Field(
         3, ge=1, le=50, description="How many passages to return.")
@@ -86,7 +86,7 @@ class AskResponse(BaseModel):
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: Annotated[str, AfterValidator(normalized)] | None = Field(
+    id: Annotated[str | None, AfterValidator(normalized_or_none)] = Field(
         None, min_length=1, max_length=MAX_LENGTH, pattern=DOCUMENT_ID, description="Stored composed (NFC).")
     title: str | None = Field(None, max_length=1000)
     text: str = Field(..., min_length=1, max_length=MAX_DOCUMENT_CHARS, pattern=SOME_TEXT,

@@ -46,6 +46,12 @@ def normalized(document_id: str) -> str:
     return unicodedata.normalize("NFC", document_id)
 
 
+def normalized_or_none(document_id: str | None) -> str | None:
+    """`normalized` for an optional id. As the outer validator of an optional field, it keeps the
+    field's pattern in the published schema (nested inside the optional, FastAPI drops it)."""
+    return None if document_id is None else normalized(document_id)
+
+
 def is_valid(document_id: str) -> bool:
     return (len(document_id) <= MAX_LENGTH and _COMPILED.match(document_id) is not None
             and not any(unicodedata.category(ch) == "Cf" for ch in document_id))
