@@ -1,14 +1,15 @@
 """A newsroom developer's first try (issue 24): a Markdown article added over HTTP, without a
-`format`, opened in its preview page with the widget on it."""
+`format`, opened in its preview page with the widget on it; and a host page without a viewport
+meta tag, which the widget names in the console."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
-from tests.api.widget.conftest import answers, ask
+from tests.api.widget.conftest import answers, ask, host_html, host_page
 from tests.conftest import ADMIN_KEY
 from tests.helpers import call
 
@@ -31,6 +32,7 @@ The outage map read `<img src=x onerror="window.__pwned=1">` & more for hours.
 
 A man died when a tree fell on his car.
 """
+VIEWPORT_FIX = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +65,33 @@ def test_a_markdown_article_added_over_http_previews_escaped_with_a_widget_that_
             "x": 0, "y": 0, "width": viewport["width"], "height": viewport["height"]}
     assert page.evaluate("window.__pwned") is None
 
+
+def _warnings(page: Page) -> list[str]:
+    found: list[str] = []
+
+    def keep(message: ConsoleMessage) -> None:
+        if message.type == "warning":
+            found.append(message.text)
+
+    page.on("console", keep)
+    return found
+
+
+def test_a_host_page_without_a_viewport_meta_tag_gets_one_warning_naming_the_fix(page: Page, base_url: str) -> None:
+    warnings = _warnings(page)
+    host_page(page, base_url)
+    expect(page.locator(".launch")).to_be_visible()  # the script ran to its end
+    assert len(warnings) == 1, warnings
+    assert "no viewport meta tag" in warnings[0] and VIEWPORT_FIX in warnings[0]
+
+
+def test_pages_with_a_viewport_meta_tag_get_no_warning(page: Page, base_url: str, storm: str) -> None:
+    warnings = _warnings(page)
+    url = f"{base_url}/tagged-host.html"
+    html = host_html(base_url).replace("<head>", '<head><meta name="Viewport" content="width=device-width">')
+    page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    page.goto(url)
+    expect(page.locator(".launch")).to_be_visible()
+    page.goto(f"{base_url}/preview/{storm}")
+    expect(page.locator(".launch")).to_be_visible()
+    assert warnings == []
