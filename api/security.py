@@ -18,8 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 DOCS_ASSETS = "/docs-assets"
 # JSON and everything else: nothing to run, nothing to frame.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# The demo page: the widget script from here, its inline styles (a shadow root's <style>), calls
-# back to this origin. Other pages embed the widget by <script>, never in a frame.
+# The demo page and the preview pages (/preview/ID): the widget script from here, its inline styles
+# (a shadow root's <style>), calls back to this origin. Other pages embed the widget by <script>,
+# never in a frame.
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
                "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
@@ -38,7 +39,8 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = PAGE_POLICY if scope["path"] == "/" else API_POLICY
+        page = scope["path"] == "/" or scope["path"].startswith("/preview/")
+        policy = PAGE_POLICY if page else API_POLICY
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -124,7 +124,7 @@ def _article_page(service: QAService, document_id: str, embed: bool = False) -> 
     article = f"<p>{''.join(parts)}</p>"
     if embed:
         article = _embed_note(doc.id, key) + article
-    return HTMLResponse(_page(doc.title, article, doc.id, key))
+    return HTMLResponse(_page(doc.title, article, doc.id, key, "preview" if embed else ""))
 
 
 def _embed_note(document_id: str, key: str | None) -> str:
@@ -136,7 +136,9 @@ def _embed_note(document_id: str, key: str | None) -> str:
             "your site's origin in QA_CORS_ORIGINS).</aside>")
 
 
-def _page(title: str, article: str, document_id: str, key: str | None) -> str:
+# A preview page on a wide screen: the article left of the open widget's panel (380 px at the
+# right), not under it.
+def _page(title: str, article: str, document_id: str, key: str | None, body_class: str = "") -> str:
     t = html.escape(title)
     key_attribute = f' data-key="{html.escape(key)}"' if key else ""
     return f"""<!doctype html>
@@ -146,8 +148,10 @@ def _page(title: str, article: str, document_id: str, key: str | None) -> str:
 <style>body{{font:17px/1.6 Georgia,serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
 h1{{font-family:system-ui,sans-serif;line-height:1.2}}
 .qa-preview{{font:14px/1.4 system-ui,sans-serif;background:#f3f3f0;padding:.6rem .8rem;border-radius:6px}}
-.qa-preview code{{word-break:break-all}}</style></head>
-<body><article><h1>{t}</h1>{article}</article>
+.qa-preview code{{overflow-wrap:anywhere}}
+@media (min-width:1140px){{body.preview{{margin-left:max(1rem,min(calc(50vw - 22rem),calc(100vw - 44rem - 420px)))}}}}
+</style></head>
+<body class="{body_class}"><article><h1>{t}</h1>{article}</article>
 <script src="/widget.js" data-document-id="{html.escape(document_id)}"{key_attribute}
         data-title="Ask about this article" defer></script>
 </body></html>"""

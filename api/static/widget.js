@@ -7,6 +7,12 @@
   "use strict";
   var script = document.currentScript;
   if (!script) return;
+  // Without a viewport meta tag a phone lays the page out 980 px wide: the chat is then a tiny panel.
+  if (!document.querySelector('meta[name="viewport" i]')) {
+    console.warn('Article QA widget: this page has no viewport meta tag, so on a phone the chat is a tiny panel ' +
+      'instead of a full-screen sheet. Add <meta name="viewport" content="width=device-width, initial-scale=1"> ' +
+      "to the page's <head>.");
+  }
   var base = new URL(script.src, location.href).origin;
   var attr = function (name, fallback) { return script.getAttribute(name) || fallback; };
   var docId = attr("data-document-id", null);

@@ -67,6 +67,7 @@ def test_any_stored_article_has_a_preview_page_with_the_widget(client: TestClien
     assert "<h1>Harbour &lt;i&gt;reopens&lt;/i&gt;</h1>" in body and "<b>" not in body  # escaped, never markup
     assert "The harbour &lt;b&gt;reopened&lt;/b&gt; on Monday." in body and "4 million euros &amp; more." in body
     assert '<script src="/widget.js" data-document-id="world/harbour"' in body  # same origin: no CORS setup
+    assert "script-src 'self'" in page.headers["content-security-policy"]  # the page's policy: the widget runs
     assert client.get("/?document_id=world/harbour").text.count("Harbour &lt;i&gt;reopens") == 2  # title, h1
     missing = client.get("/preview/nope")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

@@ -17,7 +17,7 @@ from index.embedders.base import FakeEmbedder
 from qa.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
-from tests.conftest import NEUTRAL, ROOT, SEEDS
+from tests.conftest import ADMIN_KEY, NEUTRAL, ROOT, SEEDS
 from tests.helpers import free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,8 +30,9 @@ BRIDGE_URL = "https://news.example/bridge-reopens"
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    # With an admin key, a test can add an article over HTTP as a newsroom would (Bearer ADMIN_KEY).
     settings = Settings(data_dir=tmp_path_factory.mktemp("browser"), seeds_dir=SEEDS, embedder="fake",
-                        answerability_model=NEUTRAL)
+                        answerability_model=NEUTRAL, admin_key=ADMIN_KEY)
     service = QAService.open(settings, FakeEmbedder())
     service.put(DocumentInput(id="xss", title="Payload <script>window.__pwned=3</script>",
                               text=f"The harbour reopened on Monday.\n\n{PAYLOAD}"))
