@@ -28,7 +28,7 @@ from qa.answerability import CHOICES, NAMES, Model
 from qa.ingestion import DocumentInput
 from qa.question import stem
 from qa.reranking import Weights
-from qa.service import QAService
+from qa.service import Judged, QAService
 
 SEED = 20261130
 _WORD = re.compile(r"[A-Za-z]{5,}")
@@ -153,18 +153,27 @@ class _Asker:
     def __call__(self, text: str, scope: str | None, article: str, answers: list[str], kind: str,
                  previous: conversation.Turn | None = None) -> list[Example]:
         self.count += 1
-        text = spelling.correct(text, self.service.vocabulary(scope))  # as `QAService.ask` reads it
-        resolved = conversation.resolve(text, [previous]) if previous is not None else text
-        judged = self.service.judge_question(text, resolved, scope, CHOICES, previous if resolved != text else None)
+        judged = _judged(self.service, text, scope, previous)
         if judged.evidence is None:
             return [Example(np.zeros(len(NAMES)), False, article, kind, self.count)]
-        wanted = [" ".join(a.lower().split()) for a in answers]
         out = []
         for i, passage in enumerate(judged.passages[:CHOICES]):
-            norm = " ".join(passage.text.lower().split())
-            right = passage.document_id == article and any(a in norm for a in wanted)
+            right = passage.document_id == article and _holds(passage.text, answers)
             out.append(Example(judged.evidence.at(i).vector(), right, article, kind, self.count))
         return out
+
+
+def _judged(service: QAService, text: str, scope: str | None, previous: conversation.Turn | None) -> Judged:
+    """The question judged as `QAService.ask` reads it: spelling corrected, read with the turn before."""
+    text = spelling.correct(text, service.vocabulary(scope))
+    resolved = conversation.resolve(text, [previous]) if previous is not None else text
+    return service.judge_question(text, resolved, scope, CHOICES, previous if resolved != text else None)
+
+
+def _holds(text: str, answers: list[str]) -> bool:
+    """Whether `text` holds one of the answer texts (case and runs of white space ignored)."""
+    norm = " ".join(text.lower().split())
+    return any(" ".join(a.lower().split()) in norm for a in answers)
 
 
 Turn = tuple[str, str, list[str], conversation.Turn | None]  # question, article, answers, the turn before
@@ -209,14 +218,11 @@ def ranked_examples(service: QAService, questions: list[dict[str, Any]]) -> Iter
     for text, article, answers, previous in reader_turns(service, questions):
         if not answers:
             continue
-        text = spelling.correct(text, service.vocabulary(article))
-        resolved = conversation.resolve(text, [previous]) if previous is not None else text
-        judged = service.judge_question(text, resolved, article, CHOICES, previous if resolved != text else None)
+        judged = _judged(service, text, article, previous)
         if judged.evidence is None:
             continue
-        wanted = [" ".join(a.lower().split()) for a in answers]
         ranked = judged.evidence.ranked
-        right = np.array([any(a in " ".join(c.sentence.text.lower().split()) for a in wanted) for c in ranked])
+        right = np.array([_holds(c.sentence.text, answers) for c in ranked])
         if right.any() and not right.all():
             yield Ranked(np.array([[c.features[n] for n in RANKER_FEATURES] for c in ranked]), right, article)
 
@@ -350,12 +356,11 @@ def decide(data: list[Example], precision: float = 0.9, closest_precision: float
     # answered is reported beside it. The closest passage's cut-off counts both.
     readers = np.isin(kinds[pick], list(READER_KINDS))
     on = pick[readers] if readers.any() else pick
-    answerable_on = on[np.isin(kinds[on], ["answerable", "reader"])]
-    threshold = threshold_for(p[answerable_on], y[answerable_on], precision)
+    mine = np.isin(kinds[on], ["answerable", "reader"])  # the answerable ones among them
+    threshold = threshold_for(p[on][mine], y[on][mine], precision)
     closest = closest_for(p[on], y[on], threshold, closest_precision)
     mean, scale, w, b = fit(x, y)
     answerable = np.isin(kinds[pick], ["answerable", "reader"])
-    mine = np.isin(kinds[on], ["answerable", "reader"])
     meta: dict[str, object] = {
         "cut_offs_read_off": "reader questions" if readers.any() else "all questions",
         "held_out_readers": risk_coverage(p[on][mine], y[on][mine], [0.3, 0.5, 0.7, closest, threshold]),

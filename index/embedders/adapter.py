@@ -13,7 +13,6 @@ would load the base model.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -84,8 +83,8 @@ def save(adapter: Adapter, path: Path, card: dict[str, object]) -> str:
     return digest
 
 
-def load(path: Path) -> Adapter:
-    """Read an adapter, refusing one that does not match the checksum on its card."""
+def verified(path: Path) -> str:
+    """The adapter file's SHA-256, refusing a file that does not match the checksum on its card."""
     try:
         card = json.loads(card_path(path).read_text("utf-8"))
         digest = sha256_file(path)
@@ -93,6 +92,12 @@ def load(path: Path) -> Adapter:
         raise EmbedderUnavailable(f"cannot read the encoder adapter {path}: {exc}") from exc
     if not isinstance(card, dict) or card.get("sha256") != digest:
         raise EmbedderUnavailable(f"the encoder adapter {path} does not match the checksum on its card")
+    return digest
+
+
+def load(path: Path) -> Adapter:
+    """Read an adapter, refusing one that does not match the checksum on its card."""
+    digest = verified(path)
     with np.load(path) as arrays:
         return Adapter.of_arrays({k: arrays[k] for k in arrays.files}, digest)
 
@@ -101,12 +106,13 @@ def adapted_folder(base: Path, adapter_path: Path, cache_dir: Path) -> Path:
     """A model folder holding `base` with the adapter added, built once per adapter (by checksum)."""
     from safetensors.numpy import load_file, save_file
 
-    adapter = load(adapter_path)
-    target = cache_dir / f"adapted-{adapter.sha256[:16]}"
+    # Verified on every start; the arrays are read only when the folder is to be built.
+    target = cache_dir / f"adapted-{verified(adapter_path)[:16]}"
     cache_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(cache_dir / ".adapter.lock"):
         if (target / WEIGHTS).exists():
             return target
+        adapter = load(adapter_path)
         staging = cache_dir / f".{target.name}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
@@ -123,4 +129,4 @@ def adapted_folder(base: Path, adapter_path: Path, cache_dir: Path) -> Path:
 
 def fingerprint(path: Path) -> str:
     """A short name for the adapter, part of the encoder's name (and so of the stored vectors')."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return verified(path)[:12]

@@ -119,7 +119,7 @@ def load_embedder(kind: str, model: str, threads: int = 0, cache_dir: Path | Non
         from index.embedders.adapter import adapted_folder, fingerprint
 
         name = f"{model}+{fingerprint(adapter)}"
-        model = str(adapted_folder(Path(resolve_model_path(name.rsplit("+", 1)[0])), adapter, cache))
+        model = str(adapted_folder(Path(resolve_model_path(model)), adapter, cache))
     if kind in ("onnx", "onnx-int8"):
         from index.embedders.onnx import OnnxEmbedder
 
