@@ -9,6 +9,6 @@ from tests.conftest import ROOT
 
 
 def test_widget_is_under_its_size_goal() -> None:
-    out = subprocess.run([sys.executable, "bench/widget_size.py"], cwd=ROOT, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "bench.widget_size"], cwd=ROOT, capture_output=True, text=True,
                          timeout=60, check=True).stdout
     assert "minified + gzipped" in out and "goal < 15 KB minified + gzipped: met" in out, out
