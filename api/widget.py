@@ -107,6 +107,13 @@ def _quality(params: str) -> float:
     return 1.0
 
 
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"])
+def favicon() -> Response:
+    """No icon, said without a 404: a browser asks on every demo and preview page, and a 404 shows
+    as an error in the console of a developer trying the widget."""
+    return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/", response_class=HTMLResponse)
 def demo(service: Service, document: str | None = None, document_id: str | None = None) -> HTMLResponse:
     """The first article (or `?document_id=ID`, also `?document=ID`) with the widget on it."""

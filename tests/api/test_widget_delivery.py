@@ -85,3 +85,8 @@ def test_any_stored_article_has_a_preview_page_with_the_widget(client: TestClien
     assert client.get("/?document_id=world/harbour").text.count("Harbour &lt;i&gt;reopens") == 2  # title, h1
     missing = client.get("/preview/nope")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_the_browser_asking_for_an_icon_gets_no_error(client: TestClient) -> None:
+    r = client.get("/favicon.ico")
+    assert r.status_code == 204 and r.content == b"" and "max-age" in r.headers["cache-control"]
