@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
@@ -20,7 +22,7 @@ from mcp_types import ToolAnnotations
 from pydantic import AfterValidator, BaseModel, Field
 from starlette.types import Message, Receive, Scope, Send
 
-from api import errors
+from api import errors, observability
 from api.access import charge, check_reader, client_identity
 from api.routes import answered, metrics, summary
 from api.schemas import MAX_QUESTION, SOME_TEXT, AskRequest, AskResponse, DocumentSummary, PassageOut
@@ -191,9 +193,30 @@ def build(service: ServiceOf) -> MCPServer:
     return server
 
 
-def serve_stdio(service: QAService) -> None:
-    """`qa mcp`: the tools over stdin and stdout, for an agent that starts the process itself."""
-    build(lambda: service).run("stdio")
+def serve_stdio(settings: Settings) -> None:
+    """`qa mcp`: the tools over stdin and stdout, for an agent that starts the process itself. The
+    model loads first (an agent waits for its first answer), with anything it prints sent to stderr:
+    stdout carries the protocol alone."""
+    observability.configure_logging(settings.log_format, sys.stderr)
+    with _stdout_to_stderr():
+        service = QAService.open(settings)
+    try:
+        build(lambda: service).run("stdio")
+    finally:
+        service.close()
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)  # the descriptor, not sys.stdout: a library's C code writes there too
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class Endpoint:
