@@ -253,16 +253,20 @@ class Endpoint:
         origin = request.headers.get("origin")
         if origin is not None and origin not in self.settings.cors_origins:  # a page's script (DNS rebinding)
             raise HTTPException(403, f"the origin {origin!r} may not call /mcp: it is not in QA_CORS_ORIGINS")
-        body = await request.body() if scope["method"] == "POST" else b""
+        if scope["method"] != "POST":
+            # Stateless: no session to end, and an event stream (GET) would hold a connection open
+            # with nothing ever to send. The protocol's answer for "no stream here" is 405.
+            raise HTTPException(405, "send MCP messages with POST", headers={"Allow": "POST"})
+        body = await request.body()
         charge(request, self.settings, _tool_calls(body))
         if self._server is None:
             raise NotReady("the MCP server starts with the app; retry shortly")
-        await self._server.session_manager.handle_request(scope, _replay(body, receive) if body else receive, send)
+        await self._server.session_manager.handle_request(scope, _replay(body, receive), send)
 
 
 def _tool_calls(body: bytes) -> int:
     try:
-        message = json.loads(body) if body else None
+        message = json.loads(body)
     except (ValueError, RecursionError):
         return 0  # the transport answers it with a parse error
     messages = message if isinstance(message, list) else [message]

@@ -233,7 +233,7 @@ def test_each_tool_call_counts_against_the_rate_limit_as_an_ask(settings: Settin
     _run(_app(settings, service, rate_limit="3/minute"), scenario)
 
 
-def test_the_body_cap_and_the_origin_are_checked_as_for_ask(settings: Settings, service: QAService) -> None:
+def test_the_body_cap_the_origin_and_the_method_are_checked(settings: Settings, service: QAService) -> None:
     app = _app(settings, service, max_read_body_bytes=4096, cors_origins="https://news.example")
 
     async def scenario(agent: Client, http: httpx2.AsyncClient) -> None:
@@ -243,4 +243,8 @@ def test_the_body_cap_and_the_origin_are_checked_as_for_ask(settings: Settings, 
         page = await http.post("/mcp", json={}, headers={"Origin": "https://evil.example"})
         assert page.status_code == 403 and "QA_CORS_ORIGINS" in page.json()["error"]["message"]
         assert _data(await agent.call_tool("list_articles", {}))["total"] == 1  # an agent sends no Origin
+        # No event stream: stateless, it would hold a connection open with nothing to send.
+        stream = await http.get("/mcp", headers={"Accept": "text/event-stream"})
+        assert stream.status_code == 405 and stream.headers["allow"] == "POST"
+        assert stream.json()["error"]["code"] == "method_not_allowed"
     _run(app, scenario)
