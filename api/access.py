@@ -112,6 +112,12 @@ def limiters(request: Request) -> Limiters:
 
 
 async def require_reader(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+    check_reader(request, settings)
+    charge(request, settings, 1)
+
+
+def check_reader(request: Request, settings: Settings) -> None:
+    """401 or 403 unless the caller may read: /ask's key check, and /mcp's (`api.mcp`)."""
     # Read keys are optional (off unless QA_API_KEYS is set), so this reads the header itself
     # rather than declaring a security scheme the schema would then call mandatory.
     if settings.api_keys and not is_widget_request(request, settings) and not is_read_key(request, settings):
@@ -119,7 +125,6 @@ async def require_reader(request: Request, settings: Annotated[Settings, Depends
             raise HTTPException(401, "this server needs 'Authorization: Bearer <key>' for reading",
                                 headers={"WWW-Authenticate": "Bearer"})
         raise HTTPException(403, "the key is not valid")
-    charge(request, settings, 1)
 
 
 def charge(request: Request, settings: Settings, cost: int) -> None:

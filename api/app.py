@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api import access, chat, errors, observability, routes, security, widget
+from api import access, chat, errors, mcp, observability, routes, security, widget
+from api.deps import loaded_service
 from api.limits import BodyLimit, Deadline, TextGuard
 from qa.errors import StoreUnavailable
 from qa.service import QAService
@@ -26,26 +28,12 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         observability.configure_logging(settings.log_format)
-        if service is not None:
+        async with tools.running(), _loaded(app, settings, service):
             yield
-            return
-        log.info("loading the model and the index (answers start with the line 'ready: ...')")
-        # Load in the background: /healthz answers at once, /readyz says 503 until the model is
-        # loaded and the index verified (or rebuilt).
-        stop = threading.Event()
-        loader = threading.Thread(target=_load, args=(app, settings, stop), name="qa-loader", daemon=True)
-        loader.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            loader.join()
-            if app.state.service is not None:
-                app.state.service.close()
-                app.state.service = None
 
     app = FastAPI(title="Article QA", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Extractive question answering over news articles.")
+    tools = mcp.Endpoint(settings, lambda: loaded_service(app.state))
     security.install_docs(app)
     app.state.settings = settings
     app.state.service = service  # an injected service is usable even without the lifespan
@@ -56,6 +44,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.include_router(routes.router)
     app.include_router(chat.router)
     app.include_router(widget.router)
+    app.router.routes.append(Route("/mcp", tools, include_in_schema=False))  # for agents: docs/mcp.md
     app.add_middleware(TextGuard)
     app.add_middleware(errors.JsonCORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"], allow_credentials=False)
@@ -68,6 +57,27 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         # nothing else): the client is the rightmost X-Forwarded-For address no trusted proxy added.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
+
+
+@asynccontextmanager
+async def _loaded(app: FastAPI, settings: Settings, service: QAService | None) -> AsyncIterator[None]:
+    """The service while the app runs: the injected one, or one loaded in the background (/healthz
+    answers at once, /readyz says 503 until the model is loaded and the index verified or rebuilt)."""
+    if service is not None:
+        yield
+        return
+    log.info("loading the model and the index (answers start with the line 'ready: ...')")
+    stop = threading.Event()
+    loader = threading.Thread(target=_load, args=(app, settings, stop), name="qa-loader", daemon=True)
+    loader.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        loader.join()
+        if app.state.service is not None:
+            app.state.service.close()
+            app.state.service = None
 
 
 def ready_line(settings: Settings, documents: int) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import State
 
 from qa.errors import NotReady
 from qa.service import QAService
@@ -31,9 +32,14 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_service(request: Request) -> QAService:
-    service: QAService | None = getattr(request.app.state, "service", None)
+    return loaded_service(request.app.state)
+
+
+def loaded_service(state: State) -> QAService:
+    """The app's service, or NotReady saying why there is none yet (the routes' and /mcp's)."""
+    service: QAService | None = getattr(state, "service", None)
     if service is None:
-        error = getattr(request.app.state, "load_error", None)
+        error = getattr(state, "load_error", None)
         if error == "StoreUnavailable":
             raise NotReady("the database is unavailable; the service keeps retrying")
         if error:

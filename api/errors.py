@@ -53,14 +53,21 @@ def error_response(status: int, code: str, message: str, details: list[dict[str,
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+def described(exc: StoreError) -> tuple[int, str, str] | None:
+    """A domain error's status, code and the message a client may see (None: not one we know).
+    The HTTP routes' and the MCP tools' (`api.mcp`) alike."""
     for kind, (status, code) in STATUS_CODES.items():
         if isinstance(exc, kind):
             if status >= 500 and not isinstance(exc, NotReady | StorageFull):  # their text is ours to show
                 log.error("%s: %s", code, exc)
-                return error_response(status, code, "the service could not complete the request")
-            return error_response(status, code, str(exc))
-    return await _unexpected(request, exc)
+                return status, code, "the service could not complete the request"
+            return status, code, str(exc)
+    return None
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    found = described(exc) if isinstance(exc, StoreError) else None
+    return error_response(*found) if found else await _unexpected(request, exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -115,8 +115,9 @@ class PlainFormatter(logging.Formatter):
 # first and reports each missing one as "Could not load library ... ModuleNotFoundError", which
 # reads as an error. uvicorn.error says "Application startup complete" and "Uvicorn running on ..."
 # while the model is still loading (/ask answers 503 for seconds more): the service's own
-# "ready: http://..." line says when answers work. Their warnings and errors still show.
-QUIETED = ("faiss.loader", "uvicorn.error")
+# "ready: http://..." line says when answers work. The MCP SDK says "Terminating session: None" after
+# every stateless /mcp request (the access log has the request). Their warnings and errors still show.
+QUIETED = ("faiss.loader", "uvicorn.error", "mcp")
 # uvicorn's loggers come with handlers of their own (another format): their lines go through the root's.
 UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
 

@@ -75,10 +75,15 @@ def ask_batch(body: BatchRequest, service: Service, request: Request) -> Respons
 
 
 def _answer(body: AskRequest, service: QAService, request: Request) -> AskResponse:
-    result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id,
-                         client=client_identity(request, service.settings))
+    return answered(body, service, client_identity(request, service.settings), metrics(request))
+
+
+def answered(body: AskRequest, service: QAService, client: str, counts: Metrics | None) -> AskResponse:
+    """One question answered as /ask answers it; the MCP `ask` tool's answer too (`api.mcp`)."""
+    result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id, client=client)
     outcome = "answered" if result.answer else "closest" if result.closest else "abstained"
-    metrics(request).answers.labels(outcome).inc()
+    if counts is not None:  # None over stdio (`qa mcp`): no /metrics to count for
+        counts.answers.labels(outcome).inc()
     response = AskResponse.model_validate(result, from_attributes=True)
     shown = [*response.passages, *(p for p in (response.answer, response.closest) if p is not None)]
     urls = service.urls(sorted({p.document_id for p in shown}))
@@ -147,13 +152,13 @@ def replace_document(document_id: DocumentId, body: DocumentIn, service: Service
 
 @router.get("/documents", response_model=list[DocumentSummary], tags=["documents"])
 def list_documents(service: Service) -> list[DocumentSummary]:
-    return [_summary(d) for d in service.documents()]
+    return [summary(d) for d in service.documents()]
 
 
 @router.get("/documents/{document_id:document_path}", response_model=DocumentFull, tags=["documents"])
 def get_document(document_id: DocumentId, service: Service) -> DocumentFull:
     doc = service.get(document_id)
-    return DocumentFull(**_summary(doc).model_dump(), text=_sendable(doc.text))
+    return DocumentFull(**summary(doc).model_dump(), text=_sendable(doc.text))
 
 
 @router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"])
@@ -217,7 +222,7 @@ def _input(body: DocumentIn, document_id: str | None = None) -> DocumentInput:
                          metadata=body.metadata, format=body.format)
 
 
-def _summary(doc: DocumentInfo) -> DocumentSummary:
+def summary(doc: DocumentInfo) -> DocumentSummary:
     return DocumentSummary(id=_sendable(doc.id), title=_sendable(doc.title), url=web_url_or_none(doc.url),
                            metadata=_sendable(_nested_within_bounds(doc.metadata)), sentences=doc.sentence_count,
                            created_at=datetime.fromtimestamp(doc.created_at, UTC),

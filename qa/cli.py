@@ -1,8 +1,9 @@
-"""The `qa` command: serve, ask, ingest, documents, migrate."""
+"""The `qa` command: serve, ask, ingest, documents, mcp, migrate, train."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import json
 import os
@@ -38,6 +39,8 @@ EXAMPLES = {
     "train-encoder": "examples:\n  qa train-encoder --readers ../shared/train/news_readers --out /tmp/encoder.npz\n"
                      "  qa train-encoder --readers DIR --hold-out 0 --out /tmp/fold0.npz   # measure on fold 0\n"
                      "  QA_ENCODER_ADAPTER=/tmp/encoder.npz qa serve   # use it (stored sentences re-embedded once)",
+    "mcp": "examples (an agent starts it; see the README for its configuration):\n  qa mcp\n"
+           "  QA_DATA_DIR=/srv/qa/data qa mcp",
     "migrate": "examples:\n  qa migrate --to postgresql://qa:secret@db.example.com/qa\n"
                "  QA_DATA_DIR=/srv/qa/data QA_DATABASE_URL=postgresql://qa@db/qa qa migrate",
 }
@@ -97,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--epochs", type=int, default=1)
     enc.add_argument("--out", type=Path, required=True, help="adapter file (.npz); its card goes beside it (.json)")
 
+    sub.add_parser("mcp", help="serve the MCP tools to a local agent over stdio (no server needed)",
+                   epilog=EXAMPLES["mcp"], formatter_class=fmt)
+
     migrate = sub.add_parser("migrate", help="copy the SQLite + FAISS data in QA_DATA_DIR into PostgreSQL",
                              epilog=EXAMPLES["migrate"], formatter_class=fmt)
     migrate.add_argument("--to", help="target postgresql:// URL (default QA_DATABASE_URL)")
@@ -115,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train(settings, args)
         if args.command == "train-encoder":
             return _train_encoder(settings, args)
+        if args.command == "mcp":
+            # By import string, as `qa serve` names the app: this layer never imports the API layer above it.
+            importlib.import_module("api.mcp").serve_stdio(settings)
+            return 0
         from qa.service import QAService  # heavy: loads the model; not needed for --help
 
         service = QAService.open(settings)

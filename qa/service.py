@@ -244,6 +244,13 @@ class QAService:
         return AskResult(answer=answer, passages=judged.passages, conversation_id=convo.id, abstention=why,
                          question=resolved, closest=closest)
 
+    def search(self, text: str, document_id: str | None = None, k: int = 10) -> list[Passage]:
+        """The `k` passages that best match `text`, ranked as for an answer but with no decision to
+        answer or abstain, and no conversation: for finding which articles speak of something."""
+        text = self._checked(text, document_id)
+        text = spelling.correct(text, self.vocabulary(document_id))
+        return self.judge_question(text, text, document_id, k, None).passages
+
     def vocabulary(self, document_id: str | None) -> spelling.Vocabulary:
         """The words of the searched articles, read once per store generation."""
         backend = self.backend

@@ -50,8 +50,8 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` binds.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Larger document bodies get 413.")
     max_read_body_bytes: int = Field(
-        1024 * 1024, ge=1024, description="Larger bodies of questions, chat completions and feedback get 413 "
-        "before they are read (only the latest QA_CONVERSATION_TURNS of a chat history are used anyway).")
+        1024 * 1024, ge=1024, description="Larger bodies of questions, chat completions, MCP messages and feedback "
+        "get 413 before they are read (only the latest QA_CONVERSATION_TURNS of a chat history are used anyway).")
     request_timeout_seconds: float = Field(
         30.0, ge=0, description="A response not started by then is answered 503 `timeout` (0 = no deadline).")
     conversation_ttl_seconds: float = Field(1800.0, gt=0, description="Idle time before a conversation expires.")
@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed to call the API from a browser.")
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
-        default_factory=list, description="Comma-separated read keys; when set, /ask, /feedback and the bot "
+        default_factory=list, description="Comma-separated read keys; when set, /ask, /feedback, /mcp and the bot "
         "endpoints need one (or a widget key from a QA_CORS_ORIGINS page).")
     widget_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list, description="Comma-separated public widget keys: accepted instead of a read key "

@@ -20,7 +20,8 @@ def test_the_settings_table_is_the_one_the_settings_describe() -> None:
 
 
 def test_the_readme_stays_a_users_entry_point() -> None:
-    assert len((ROOT / "README.md").read_text().splitlines()) <= 170
+    # 170 until issue 25 gave agents (MCP) their section; the rest was tightened to make room.
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 180
 
 
 def test_quick_start_shows_how_to_change_the_port_and_allow_an_origin() -> None:

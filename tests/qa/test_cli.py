@@ -1,12 +1,15 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import anyio
 import pytest
+from mcp import Client, StdioServerParameters
 
 from qa.cli import main
-from tests.conftest import NEUTRAL, SEED_ID, SEEDS
+from tests.conftest import NEUTRAL, ROOT, SEED_ID, SEEDS
 
 
 @pytest.fixture(autouse=True)
@@ -121,3 +124,26 @@ def test_ingest_while_a_server_runs_is_seen_by_it_at_once(tmp_path: Path, capsys
         assert answer is not None and answer.text == "The ferry returns on Friday after repairs."
     finally:
         running.close()
+
+
+def test_mcp_help_shows_examples() -> None:
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "mcp", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "examples" in out.stdout and "qa mcp" in out.stdout
+
+
+@pytest.mark.slow  # the CLI in a subprocess
+def test_mcp_serves_the_tools_to_an_agent_over_stdio(tmp_path: Path) -> None:
+    # As an agent's host starts it: the SDK's own stdio client, which passes only the variables it is given.
+    env = {name: os.environ[name] for name in ("QA_DATA_DIR", "QA_SEEDS_DIR", "QA_EMBEDDER", "QA_ANSWERABILITY_MODEL")}
+    server = StdioServerParameters(command=sys.executable, args=["-m", "qa.cli", "mcp"], cwd=ROOT,
+                                   env={**env, "PYTHONPATH": str(ROOT)})
+
+    async def scenario() -> None:
+        async with Client(server) as agent:
+            assert {t.name for t in (await agent.list_tools()).tools} >= {"ask", "list_articles"}
+            answer = await agent.call_tool("ask", {"question": "what did Brokenshire say?"})
+            assert not answer.is_error and answer.structured_content is not None
+            assert answer.structured_content["answer"]["document_id"] == SEED_ID
+            missing = await agent.call_tool("get_sentences", {"document_id": "nope"})
+            assert missing.is_error and "not_found" in missing.content[0].text  # type: ignore[union-attr]
+    anyio.run(scenario)
