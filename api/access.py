@@ -87,7 +87,9 @@ def _matches(key: str | None, keys: list[SecretStr]) -> bool:
 
 
 def is_read_key(request: Request, settings: Settings) -> bool:
-    return _matches(bearer(request), settings.api_keys)
+    """A read key, or the admin key (whoever may write may read)."""
+    admin = [settings.admin_key] if settings.admin_key is not None else []
+    return _matches(bearer(request), [*settings.api_keys, *admin])
 
 
 def is_widget_request(request: Request, settings: Settings) -> bool:
@@ -113,13 +115,17 @@ def limiters(request: Request) -> Limiters:
 
 async def require_reader(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
     # Read keys are optional (off unless QA_API_KEYS is set), so this reads the header itself
-    # rather than declaring a security scheme the schema would then call mandatory.
+    # rather than declaring a security scheme the schema would then call mandatory. The request
+    # was checked and counted from its head already (api/gate.py); this second check counts nothing.
+    check_reader(request, settings)
+
+
+def check_reader(request: Request, settings: Settings) -> None:
     if settings.api_keys and not is_widget_request(request, settings) and not is_read_key(request, settings):
         if bearer(request) is None:
             raise HTTPException(401, "this server needs 'Authorization: Bearer <key>' for reading",
                                 headers={"WWW-Authenticate": "Bearer"})
         raise HTTPException(403, "the key is not valid")
-    charge(request, settings, 1)
 
 
 def charge(request: Request, settings: Settings, cost: int) -> None:

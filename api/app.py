@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import access, chat, errors, observability, routes, security, widget
+from api.gate import HeadGate
 from api.limits import BodyLimit, Deadline, TextGuard
+from api.pacing import BodyPace
 from qa.errors import StoreUnavailable
 from qa.service import QAService
 from qa.settings import Settings
@@ -56,7 +58,12 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.include_router(routes.router)
     app.include_router(chat.router)
     app.include_router(widget.router)
+    # Innermost first. TextGuard is the first to read a body: everything outside it decides from
+    # the head (HeadGate) or watches the body go by (BodyPace, BodyLimit).
     app.add_middleware(TextGuard)
+    app.add_middleware(BodyPace, grace=settings.body_timeout_seconds, rate=settings.min_body_rate,
+                       share=settings.max_slow_connections)
+    app.add_middleware(HeadGate, settings=settings)
     app.add_middleware(errors.JsonCORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"], allow_credentials=False)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, read_bytes=settings.max_read_body_bytes)

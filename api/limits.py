@@ -28,7 +28,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes if _is_document_path(scope["path"]) else self.read_bytes
+        limit = self.max_bytes if is_document_path(scope["path"]) else self.read_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(send, limit)
@@ -57,7 +57,8 @@ class BodyLimit:
                 await self._reject(send, limit)
 
     async def _reject(self, send: Send, limit: int) -> None:
-        await _error(send, 413, "payload_too_large", f"request body exceeds {limit} bytes")
+        # The rest of the body is never read: the connection closes rather than parse it as a request.
+        await _error(send, 413, "payload_too_large", f"request body exceeds {limit} bytes", close=True)
 
 
 # A JSON escape of a UTF-16 surrogate: the only way a lone one gets into a parsed body (raw
@@ -148,12 +149,12 @@ class Deadline:
         await _error(send, 503, "timeout", f"no answer within {self.seconds:g} s; retry later")
 
 
-def _is_document_path(path: str) -> bool:
+def is_document_path(path: str) -> bool:
     return path == "/documents" or path.startswith("/documents/")
 
 
 def _is_document_write(scope: Scope) -> bool:
-    return scope["method"] in ("POST", "PUT", "DELETE") and _is_document_path(scope["path"])
+    return scope["method"] in ("POST", "PUT", "DELETE") and is_document_path(scope["path"])
 
 
 def _consume(task: asyncio.Future[None]) -> None:
@@ -161,10 +162,11 @@ def _consume(task: asyncio.Future[None]) -> None:
         task.exception()  # retrieved, so asyncio does not report it as never retrieved
 
 
-async def _error(send: Send, status: int, code: str, message: str) -> None:
+async def _error(send: Send, status: int, code: str, message: str, close: bool = False) -> None:
     body = json.dumps({"error": {"code": code, "request_id": request_id.get(), "message": message}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": headers + ([(b"connection", b"close")] if close else [])})
     await send({"type": "http.response.body", "body": body})
 
 

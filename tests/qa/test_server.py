@@ -89,8 +89,8 @@ def test_serve_passes_the_connection_limits_to_uvicorn(monkeypatch: pytest.Monke
     for name in ("QA_HOST", "QA_PORT"):  # run() sets them for the app: put back afterwards
         monkeypatch.setenv(name, "1" if name == "QA_PORT" else "localhost")
     server.run(Settings(data_dir=tmp_path, max_connections=7, header_timeout_seconds=3), "127.0.0.1", 8140)
-    assert seen["limit_concurrency"] == 7 and seen["proxy_headers"] is False
-    assert seen["http"].keywords == {"head_timeout": 3}
+    assert seen["proxy_headers"] is False and "limit_concurrency" not in seen  # the protocol applies the cap
+    assert seen["http"].keywords == {"head_timeout": 3, "cap": 7}
     assert seen["log_config"] is None  # the app sets the one log format
     assert Settings().host == "127.0.0.1" and Settings().port == 8140  # what the ready line names
 
