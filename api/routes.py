@@ -145,18 +145,19 @@ def replace_document(document_id: DocumentId, body: DocumentIn, service: Service
     return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)
 
 
-@router.get("/documents", response_model=list[DocumentSummary], tags=["documents"])
+@router.get("/documents", response_model=list[DocumentSummary], tags=["documents"], dependencies=[Reader])
 def list_documents(service: Service) -> list[DocumentSummary]:
     return [_summary(d) for d in service.documents()]
 
 
-@router.get("/documents/{document_id:document_path}", response_model=DocumentFull, tags=["documents"])
+@router.get("/documents/{document_id:document_path}", response_model=DocumentFull, tags=["documents"],
+            dependencies=[Reader])
 def get_document(document_id: DocumentId, service: Service) -> DocumentFull:
     doc = service.get(document_id)
     return DocumentFull(**_summary(doc).model_dump(), text=_sendable(doc.text))
 
 
-@router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"])
+@router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"], dependencies=[Reader])
 def suggested(service: Service,
               document_id: Annotated[str | None, Query(max_length=200, pattern=DOCUMENT_ID),
                                      AfterValidator(normalized_or_none)] = None) -> SuggestionsOut:
@@ -193,7 +194,7 @@ def readyz(service: Service) -> dict[str, object]:
             "model": service.embedder.name}
 
 
-@router.get("/metrics", tags=["health"], response_class=PlainTextResponse)
+@router.get("/metrics", tags=["health"], response_class=PlainTextResponse, dependencies=[Reader])
 def prometheus(service: Service, request: Request) -> PlainTextResponse:
     """Prometheus metrics: requests and latency per route and status, answers and abstentions,
     document writes, index size, answer cache hits and misses."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api import pacing
 from api.app import create_app
@@ -106,3 +107,41 @@ def test_keyless_slow_bodies_get_a_bounded_share(service: QAService, settings: S
     keyless = asyncio.run(many(5, keyed=False))
     assert sorted(keyless) == [200, 200, 408, 408, 408]  # two places; the others answered at once
     assert asyncio.run(many(5, keyed=True)) == [200] * 5  # a valid key never needs a place
+
+
+# --- item 7: who may call what, decided per endpoint (docs/security.md, "Who may call what") -------
+# (method, path, lane): reading article text or the service's figures is a read (key when
+# QA_API_KEYS is set, and QA_RATE_LIMIT); the pages a browser opens are open but counted; probes,
+# the API's description and the widget script are open and never counted.
+ENDPOINTS = [("GET", "/documents", "read"), ("GET", "/documents/000_faad21c899ddfd9f", "read"),
+             ("GET", "/suggestions", "read"), ("GET", "/metrics", "read"), ("GET", "/v1/models", "read"),
+             ("GET", "/", "page"), ("GET", "/preview/000_faad21c899ddfd9f", "page"),
+             ("GET", "/docs", "open"), ("GET", "/openapi.json", "open"), ("GET", "/widget.js", "open"),
+             ("GET", "/healthz", "open"), ("GET", "/readyz", "open")]
+
+
+@pytest.mark.parametrize(("method", "path", "kind"), ENDPOINTS)
+def test_each_endpoint_needs_what_its_lane_says(service: QAService, settings: Settings, method: str, path: str,
+                                               kind: str) -> None:
+    tuned = settings.model_copy(update={"api_keys": [SecretStr("reader")], "rate_limit": "3/minute"})
+    with TestClient(create_app(tuned, service)) as c:
+        keyless = [c.request(method, path).status_code for _ in range(5)]
+        keyed = [c.request(method, path, headers={"Authorization": "Bearer reader"}).status_code for _ in range(5)]
+    expected = {"read": ([401] * 5, [200] * 3 + [429] * 2), "page": ([200] * 3 + [429] * 2, [200] * 3 + [429] * 2),
+                "open": ([200] * 5, [200] * 5)}[kind]
+    assert (keyless, keyed) == expected
+
+
+def test_the_admin_key_reads_too(service: QAService, settings: Settings) -> None:
+    tuned = settings.model_copy(update={"api_keys": [SecretStr("reader")]})
+    with TestClient(create_app(tuned, service)) as c:
+        assert c.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).status_code == 200
+
+
+def test_the_widget_reads_suggestions_with_its_key(service: QAService, settings: Settings) -> None:
+    tuned = settings.model_copy(update={"api_keys": [SecretStr("reader")], "widget_keys": [SecretStr("pk")],
+                                        "cors_origins": ["https://news.example"]})
+    with TestClient(create_app(tuned, service)) as c:
+        widget = {"Origin": "https://news.example", "Authorization": "Bearer pk"}
+        assert c.get("/suggestions", headers=widget).status_code == 200
+        assert c.get("/suggestions", headers={"Origin": "https://news.example"}).status_code == 401
