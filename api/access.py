@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from pydantic import SecretStr
 
+from api.addresses import budget_key
 from api.deps import bearer, get_settings
 from qa.settings import Settings
 
@@ -68,8 +69,9 @@ class Limiters:
 
 def client_address(request: Request) -> str:
     # A trusted proxy's X-Forwarded-For was already applied by the proxy-headers middleware
-    # (rightmost address no trusted proxy added); nothing else may claim an address.
-    return request.client.host if request.client else "unknown"
+    # (rightmost address no trusted proxy added); nothing else may claim an address. Canonical,
+    # an IPv6 client by its /64: one client, one budget, however it writes its address.
+    return budget_key(request.client.host) if request.client else "unknown"
 
 
 def fingerprint(key: str) -> str:

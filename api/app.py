@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import access, chat, errors, observability, routes, security, widget
+from api.addresses import TrustedProxies
 from api.gate import HeadGate
 from api.limits import BodyLimit, Deadline, TextGuard
 from api.pacing import BodyPace
@@ -72,8 +72,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.add_middleware(observability.RequestContext, metrics=app.state.metrics)
     if settings.trusted_proxies:
         # uvicorn's own middleware (run here, not by the server, so that it follows this setting and
-        # nothing else): the client is the rightmost X-Forwarded-For address no trusted proxy added.
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+        # nothing else): the client is the rightmost X-Forwarded-For address no trusted proxy added,
+        # and it must be an IP address (api/addresses.py).
+        app.add_middleware(TrustedProxies, trusted_hosts=settings.trusted_proxies)
     return app
 
 
