@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import os
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +17,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from qa.framing import guard_heads
 from qa.settings import Settings
 
 KEYED = "qa.keyed"  # set in a request's scope["state"] by the app when it holds a valid key
@@ -43,6 +46,7 @@ class HeadTimeoutProtocol(H11Protocol):
         super().connection_made(transport)
         self._arm()
         wrap_next_event(self.conn, self._on_event)
+        guard_heads(self.conn, self._note_refusal)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -58,6 +62,20 @@ class HeadTimeoutProtocol(H11Protocol):
     def on_response_complete(self) -> None:
         self._since = time.monotonic()
         super().on_response_complete()
+
+    def _note_refusal(self, reason: str) -> None:
+        self._refusal = reason
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's 400 for a request it cannot parse, in the API's one error shape."""
+        rid = uuid.uuid4().hex
+        body = json.dumps({"error": {"code": "bad_request", "message": getattr(self, "_refusal", msg),
+                                     "request_id": rid}}).encode()
+        headers = [(b"content-type", b"application/json"), (b"connection", b"close"), (b"x-request-id", rid.encode())]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body),
+                      h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event) or b"")
+        self.transport.close()
 
     def _on_event(self, event: object) -> None:
         """A request head is complete: its body's clock starts, and it gets a place if one can be freed."""
