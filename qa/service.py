@@ -324,8 +324,9 @@ class QAService:
         """Store documents already prepared and embedded (by `qa.bulk`), in one transaction; whether
         each was new. `save=False` leaves the vector file for a later call: saved once per run, not
         once per batch (a stale file is rebuilt from the store by its next reader: nothing is lost)."""
-        for doc, _ in items:
-            self.backend.check_room(len(doc.text.encode("utf-8", "surrogatepass")), len(doc.sentences))
+        # The batch as a whole: each document fitting on its own said nothing of thirty together.
+        self.backend.check_room(sum(len(doc.text.encode("utf-8", "surrogatepass")) for doc, _ in items),
+                                sum(len(doc.sentences) for doc, _ in items))
         with self.backend.writing():
             created = [not self.backend.has_document(doc.id) for doc, _ in items]
             self.backend.put_documents(items, save=save)
