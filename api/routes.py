@@ -188,10 +188,12 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["health"])
 def readyz(service: Service) -> dict[str, object]:
-    """The model and the index are loaded (503 until then)."""
+    """The model and the index are loaded (503 until then). `problems`: what the start could not
+    do but the service answers without (a seed refused on a full disk), when there is any."""
     stats = service.stats()
-    return {"status": "ready", "documents": stats["documents"], "sentences": stats["vectors"],
-            "model": service.embedder.name}
+    ready: dict[str, object] = {"status": "ready", "documents": stats["documents"], "sentences": stats["vectors"],
+                                "model": service.embedder.name}
+    return {**ready, "problems": service.problems} if service.problems else ready
 
 
 @router.get("/metrics", tags=["health"], response_class=PlainTextResponse, dependencies=[Reader])

@@ -82,6 +82,9 @@ class QAService:
     relatedness: Relatedness = field(init=False)
     _closing: threading.Event = field(default_factory=threading.Event)
     _warming: threading.Thread | None = None
+    # What a start could not do but the service serves without (a seed refused on a small disk):
+    # said in the log and in /readyz, so an operator sees it without reading the code.
+    problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         s = self.settings

@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
+from index.embedders.base import FakeEmbedder
 from index.errors import StorageFull
 from index.faiss.vectors import VectorIndex
 from index.sqlite.seal import Seal
 from qa.service import QAService
+from qa.settings import Settings
 
 
 @pytest.fixture(autouse=True)
@@ -65,3 +68,24 @@ def test_a_full_disk_at_shutdown_is_a_warning(tmp_path: Path, monkeypatch: pytes
     with caplog.at_level(logging.WARNING):
         seal.close()  # no exception
     assert "could not be sealed" in caplog.text
+
+
+def test_a_first_start_on_a_small_disk_serves_without_the_seed(settings: Settings, tmp_path: Path,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    # Issue 26, item 6: less free disk than QA_MIN_FREE_BYTES used to keep the service from ever
+    # becoming ready (the seed write refused, the start retried for ever).
+    small = settings.model_copy(update={"data_dir": tmp_path / "small", "min_free_bytes": 10**15})
+    with caplog.at_level(logging.WARNING):
+        service = QAService.open(small, FakeEmbedder())
+    try:
+        with TestClient(create_app(small, service)) as c:
+            ready = c.get("/readyz")
+            assert ready.status_code == 200 and ready.json()["documents"] == 0
+            assert "seed articles were not stored" in ready.json()["problems"][0]
+            assert c.post("/ask", json={"question": "Who runs the port?"}).status_code == 200
+        assert service.backend.get_meta("seeded") is None  # tried again at the next start
+        assert "seed articles were not stored" in caplog.text
+    finally:
+        service.close()
+    with TestClient(create_app(settings, QAService.open(settings, FakeEmbedder()))) as c:
+        assert "problems" not in c.get("/readyz").json()  # a start with room says nothing
