@@ -15,6 +15,7 @@ from api.gate import HeadGate
 from api.limits import BodyLimit, Deadline, TextGuard
 from api.pacing import BodyPace
 from qa.errors import StoreUnavailable
+from qa.readiness import Readiness
 from qa.service import QAService
 from qa.settings import Settings
 
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             yield
             return
         log.info("loading the model and the index (answers start with the line 'ready: ...')")
+        if settings.workers > 1:  # /readyz answers for every worker of the server (qa/readiness.py)
+            app.state.readiness = Readiness(settings.data_dir / "ready", settings.workers)
         # Load in the background: /healthz answers at once, /readyz says 503 until the model is
         # loaded and the index verified (or rebuilt).
         stop = threading.Event()
@@ -42,6 +45,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         finally:
             stop.set()
             loader.join()
+            if app.state.readiness is not None:
+                app.state.readiness.clear()
             if app.state.service is not None:
                 app.state.service.close()
                 app.state.service = None
@@ -52,6 +57,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.state.settings = settings
     app.state.service = service  # an injected service is usable even without the lifespan
     app.state.load_error = None
+    app.state.readiness = None
     app.state.metrics = observability.Metrics()
     app.state.limiters = access.Limiters(settings)
     errors.install(app)
@@ -93,6 +99,8 @@ def _load(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
         try:
             app.state.service = QAService.open(settings)
             app.state.load_error = None
+            if app.state.readiness is not None:
+                app.state.readiness.mark()
             log.info("%s", ready_line(settings, app.state.service.stats()["documents"]))
             return
         except StoreUnavailable as exc:

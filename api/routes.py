@@ -35,8 +35,10 @@ from api.schemas import (
 )
 from qa import suggestions
 from qa.bulk import BulkIngest, Entry
+from qa.errors import NotReady
 from qa.identifiers import DOCUMENT_ID, normalized, normalized_or_none
 from qa.ingestion import MAX_METADATA_DEPTH, DocumentInput, metadata_depth
+from qa.readiness import Readiness
 from qa.service import DocumentInfo, Feedback, QAService
 from qa.urls import web_url_or_none
 
@@ -187,9 +189,13 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", tags=["health"])
-def readyz(service: Service) -> dict[str, object]:
-    """The model and the index are loaded (503 until then). `problems`: what the start could not
-    do but the service answers without (a seed refused on a full disk), when there is any."""
+def readyz(service: Service, request: Request) -> dict[str, object]:
+    """The model and the index are loaded, in every worker process of the server (503 until
+    then). `problems`: what the start could not do but the service answers without (a seed
+    refused on a full disk), when there is any."""
+    readiness: Readiness | None = request.app.state.readiness
+    if readiness is not None and (loading := readiness.loading()):
+        raise NotReady(f"{loading} of {readiness.workers} worker processes still loading; retry shortly")
     stats = service.stats()
     ready: dict[str, object] = {"status": "ready", "documents": stats["documents"], "sentences": stats["vectors"],
                                 "model": service.embedder.name}
