@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.observability import request_id
+from qa import abandon
 
 
 class BodyLimit:
@@ -116,9 +118,9 @@ def _encodable(body: bytes) -> bool:
 
 
 class Deadline:
-    """503 `timeout` when a response has not started within `seconds`. The work itself runs on
-    in its worker thread (Python cannot stop a thread), and whatever it sends later is dropped;
-    the client is not kept waiting. A response already streaming is left to finish.
+    """503 `timeout` when a response has not started within `seconds`. The work itself is told
+    to stop (qa/abandon.py: at its next checkpoint; Python cannot stop a thread), and whatever
+    it sends later is dropped; the client is not kept waiting. A response already streaming is left to finish.
 
     Not for document writes: the work would go on and be applied after the client was told it
     failed. A write answers with its true outcome, however long it takes (only admins write)."""
@@ -139,12 +141,18 @@ class Deadline:
             state["started"] = state["started"] or message["type"] == "http.response.start"
             await send(message)
 
-        task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        given_up = threading.Event()
+        token = abandon.watch(given_up)  # the task and the threads it starts get a copy of this context
+        try:
+            task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        finally:
+            abandon.unwatch(token)
         done, _ = await asyncio.wait({task}, timeout=self.seconds)
         if task in done or state["started"]:
             await task
             return
         state["expired"] = True
+        given_up.set()  # the question's stages stop at the next checkpoint (qa/abandon.py)
         task.add_done_callback(_consume)
         await _error(send, 503, "timeout", f"no answer within {self.seconds:g} s; retry later")
 

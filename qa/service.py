@@ -21,6 +21,7 @@ from index.feedback import Feedback
 from index.protocols import Backend
 from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
 from qa import answerability, answers, byline, cache, conversation, question, reranking, retrieval, spelling, startup
+from qa.abandon import checkpoint
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
 from qa.ingestion import DocumentInput, prepare
@@ -226,6 +227,7 @@ class QAService:
         # Only the latest turns can be referred back to; older ones would only cost time and memory.
         for past_question, past_answer in (history or [])[-self.settings.conversation_turns:]:
             self.conversations.record(convo, conversation.Turn(past_question, past_question, past_answer, document_id))
+        checkpoint()
         text = spelling.correct(text, self.vocabulary(document_id))
         resolved = conversation.resolve(text, convo.turns)
         previous = convo.turns[-1] if resolved != text else None
@@ -262,7 +264,9 @@ class QAService:
         load = self.embedder.load if isinstance(self.embedder, BatchingEmbedder) else nullcontext()
         with load:
             # The vector first, BM25 after (under the lock): see docs/decisions.md.
+            checkpoint()
             query_vector = self.embedder.encode([resolved])[0]
+            checkpoint()
             asked = question.parse(text)
             vocabulary = self.vocabulary(document_id)
             # One consistent view of the store while the answer is put together: a concurrent
@@ -270,6 +274,7 @@ class QAService:
             with self.backend.lock:
                 q, idf = self._focus(asked, resolved)
                 ranked = self._rank(q, idf, resolved, query_vector, document_id, previous)
+                checkpoint()
                 return self._decide(q, idf, ranked, document_id, top_k, vocabulary)
 
     def _checked(self, text: str, document_id: str | None) -> str:
