@@ -89,7 +89,7 @@ def attack_door(server: Server, seconds: float, attackers: int, trickle_head: bo
 def costly_document(i: int) -> dict[str, str]:
     # The costliest text per character found for sentence splitting (docs/security.md), 1 MB.
     text = "".join(f"{n % 99 + 1}. item {i} {n} " for n in range(70_000))[:1_000_000]
-    return {"id": f"costly-{i}", "text": text, "format": "text"}
+    return {"id": f"costly-{i}", "text": text, "format": "txt"}
 
 
 def attack_ingest(server: Server, seconds: float) -> dict[str, object]:
