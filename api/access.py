@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from pydantic import SecretStr
 
+from api.addresses import budget_key
 from api.deps import bearer, get_settings
 from qa.settings import Settings
 
@@ -68,8 +69,9 @@ class Limiters:
 
 def client_address(request: Request) -> str:
     # A trusted proxy's X-Forwarded-For was already applied by the proxy-headers middleware
-    # (rightmost address no trusted proxy added); nothing else may claim an address.
-    return request.client.host if request.client else "unknown"
+    # (rightmost address no trusted proxy added); nothing else may claim an address. Canonical,
+    # an IPv6 client by its /64: one client, one budget, however it writes its address.
+    return budget_key(request.client.host) if request.client else "unknown"
 
 
 def fingerprint(key: str) -> str:
@@ -87,7 +89,9 @@ def _matches(key: str | None, keys: list[SecretStr]) -> bool:
 
 
 def is_read_key(request: Request, settings: Settings) -> bool:
-    return _matches(bearer(request), settings.api_keys)
+    """A read key, or the admin key (whoever may write may read)."""
+    admin = [settings.admin_key] if settings.admin_key is not None else []
+    return _matches(bearer(request), [*settings.api_keys, *admin])
 
 
 def is_widget_request(request: Request, settings: Settings) -> bool:
@@ -112,8 +116,9 @@ def limiters(request: Request) -> Limiters:
 
 
 async def require_reader(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+    # The request was checked and counted from its head already (api/gate.py); this second check
+    # counts nothing.
     check_reader(request, settings)
-    charge(request, settings, 1)
 
 
 def check_reader(request: Request, settings: Settings) -> None:

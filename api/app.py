@@ -9,12 +9,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.routing import Route
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import access, chat, errors, mcp, observability, routes, security, widget
+from api.addresses import TrustedProxies
 from api.deps import loaded_service
+from api.gate import HeadGate
 from api.limits import BodyLimit, Deadline, TextGuard
+from api.pacing import BodyPace
 from qa.errors import StoreUnavailable
+from qa.readiness import Readiness
 from qa.service import QAService
 from qa.settings import Settings
 
@@ -38,6 +41,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.state.settings = settings
     app.state.service = service  # an injected service is usable even without the lifespan
     app.state.load_error = None
+    app.state.readiness = None
     app.state.metrics = observability.Metrics()
     app.state.limiters = access.Limiters(settings)
     errors.install(app)
@@ -45,7 +49,12 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.include_router(chat.router)
     app.include_router(widget.router)
     app.router.routes.append(Route("/mcp", tools, include_in_schema=False))  # for agents: docs/mcp.md
+    # Innermost first. TextGuard is the first to read a body: everything outside it decides from
+    # the head (HeadGate) or watches the body go by (BodyPace, BodyLimit).
     app.add_middleware(TextGuard)
+    app.add_middleware(BodyPace, grace=settings.body_timeout_seconds, rate=settings.min_body_rate,
+                       share=settings.max_slow_connections)
+    app.add_middleware(HeadGate, settings=settings)
     app.add_middleware(errors.JsonCORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"], allow_credentials=False)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, read_bytes=settings.max_read_body_bytes)
@@ -54,8 +63,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.add_middleware(observability.RequestContext, metrics=app.state.metrics)
     if settings.trusted_proxies:
         # uvicorn's own middleware (run here, not by the server, so that it follows this setting and
-        # nothing else): the client is the rightmost X-Forwarded-For address no trusted proxy added.
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+        # nothing else): the client is the rightmost X-Forwarded-For address no trusted proxy added,
+        # and it must be an IP address (api/addresses.py).
+        app.add_middleware(TrustedProxies, trusted_hosts=settings.trusted_proxies)
     return app
 
 
@@ -67,6 +77,8 @@ async def _loaded(app: FastAPI, settings: Settings, service: QAService | None) -
         yield
         return
     log.info("loading the model and the index (answers start with the line 'ready: ...')")
+    if settings.workers > 1:  # /readyz answers for every worker of the server (qa/readiness.py)
+        app.state.readiness = Readiness(settings.data_dir / "ready", settings.workers)
     stop = threading.Event()
     loader = threading.Thread(target=_load, args=(app, settings, stop), name="qa-loader", daemon=True)
     loader.start()
@@ -75,6 +87,8 @@ async def _loaded(app: FastAPI, settings: Settings, service: QAService | None) -
     finally:
         stop.set()
         loader.join()
+        if app.state.readiness is not None:
+            app.state.readiness.clear()
         if app.state.service is not None:
             app.state.service.close()
             app.state.service = None
@@ -95,6 +109,8 @@ def _load(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
         try:
             app.state.service = QAService.open(settings)
             app.state.load_error = None
+            if app.state.readiness is not None:
+                app.state.readiness.mark()
             log.info("%s", ready_line(settings, app.state.service.stats()["documents"]))
             return
         except StoreUnavailable as exc:

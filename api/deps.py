@@ -53,6 +53,10 @@ async def require_admin(
     settings: Annotated[Settings, Depends(get_settings)],
     _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> None:
+    check_admin(request, settings)
+
+
+def check_admin(request: Request, settings: Settings) -> None:
     if settings.admin_key is None:
         raise HTTPException(403, "writes are disabled: the server has no QA_ADMIN_KEY set")
     key = bearer(request)
@@ -60,9 +64,8 @@ async def require_admin(
         raise HTTPException(401, "missing 'Authorization: Bearer <key>' header",
                             headers={"WWW-Authenticate": "Bearer"})
     # Constant-time comparison: response timing must not reveal how much of a key was right.
-    if not hmac.compare_digest(key.encode(), settings.admin_key.get_secret_value().encode()):
+    if not hmac.compare_digest(key.encode("utf-8", "surrogatepass"), settings.admin_key.get_secret_value().encode()):
         raise HTTPException(403, "the key is not valid for writes")
-
 
 Service = Annotated[QAService, Depends(get_service)]
 Admin = Depends(require_admin)

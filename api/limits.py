@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.observability import request_id
+from qa import abandon
 
 
 class BodyLimit:
@@ -28,7 +30,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes if _is_document_path(scope["path"]) else self.read_bytes
+        limit = self.max_bytes if is_document_path(scope["path"]) else self.read_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(send, limit)
@@ -57,7 +59,8 @@ class BodyLimit:
                 await self._reject(send, limit)
 
     async def _reject(self, send: Send, limit: int) -> None:
-        await _error(send, 413, "payload_too_large", f"request body exceeds {limit} bytes")
+        # The rest of the body is never read: the connection closes rather than parse it as a request.
+        await _error(send, 413, "payload_too_large", f"request body exceeds {limit} bytes", close=True)
 
 
 # A JSON escape of a UTF-16 surrogate: the only way a lone one gets into a parsed body (raw
@@ -115,9 +118,9 @@ def _encodable(body: bytes) -> bool:
 
 
 class Deadline:
-    """503 `timeout` when a response has not started within `seconds`. The work itself runs on
-    in its worker thread (Python cannot stop a thread), and whatever it sends later is dropped;
-    the client is not kept waiting. A response already streaming is left to finish.
+    """503 `timeout` when a response has not started within `seconds`. The work itself is told
+    to stop (qa/abandon.py: at its next checkpoint; Python cannot stop a thread), and whatever
+    it sends later is dropped; the client is not kept waiting. A response already streaming is left to finish.
 
     Not for document writes: the work would go on and be applied after the client was told it
     failed. A write answers with its true outcome, however long it takes (only admins write)."""
@@ -138,22 +141,28 @@ class Deadline:
             state["started"] = state["started"] or message["type"] == "http.response.start"
             await send(message)
 
-        task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        given_up = threading.Event()
+        token = abandon.watch(given_up)  # the task and the threads it starts get a copy of this context
+        try:
+            task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        finally:
+            abandon.unwatch(token)
         done, _ = await asyncio.wait({task}, timeout=self.seconds)
         if task in done or state["started"]:
             await task
             return
         state["expired"] = True
+        given_up.set()  # the question's stages stop at the next checkpoint (qa/abandon.py)
         task.add_done_callback(_consume)
         await _error(send, 503, "timeout", f"no answer within {self.seconds:g} s; retry later")
 
 
-def _is_document_path(path: str) -> bool:
+def is_document_path(path: str) -> bool:
     return path == "/documents" or path.startswith("/documents/")
 
 
 def _is_document_write(scope: Scope) -> bool:
-    return scope["method"] in ("POST", "PUT", "DELETE") and _is_document_path(scope["path"])
+    return scope["method"] in ("POST", "PUT", "DELETE") and is_document_path(scope["path"])
 
 
 def _consume(task: asyncio.Future[None]) -> None:
@@ -161,10 +170,11 @@ def _consume(task: asyncio.Future[None]) -> None:
         task.exception()  # retrieved, so asyncio does not report it as never retrieved
 
 
-async def _error(send: Send, status: int, code: str, message: str) -> None:
+async def _error(send: Send, status: int, code: str, message: str, close: bool = False) -> None:
     body = json.dumps({"error": {"code": code, "request_id": request_id.get(), "message": message}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": headers + ([(b"connection", b"close")] if close else [])})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -35,8 +35,10 @@ from api.schemas import (
 )
 from qa import suggestions
 from qa.bulk import BulkIngest, Entry
+from qa.errors import NotReady
 from qa.identifiers import DOCUMENT_ID, normalized, normalized_or_none
 from qa.ingestion import MAX_METADATA_DEPTH, DocumentInput, metadata_depth
+from qa.readiness import Readiness
 from qa.service import DocumentInfo, Feedback, QAService
 from qa.urls import web_url_or_none
 
@@ -150,18 +152,19 @@ def replace_document(document_id: DocumentId, body: DocumentIn, service: Service
     return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)
 
 
-@router.get("/documents", response_model=list[DocumentSummary], tags=["documents"])
+@router.get("/documents", response_model=list[DocumentSummary], tags=["documents"], dependencies=[Reader])
 def list_documents(service: Service) -> list[DocumentSummary]:
     return [summary(d) for d in service.documents()]
 
 
-@router.get("/documents/{document_id:document_path}", response_model=DocumentFull, tags=["documents"])
+@router.get("/documents/{document_id:document_path}", response_model=DocumentFull, tags=["documents"],
+            dependencies=[Reader])
 def get_document(document_id: DocumentId, service: Service) -> DocumentFull:
     doc = service.get(document_id)
     return DocumentFull(**summary(doc).model_dump(), text=_sendable(doc.text))
 
 
-@router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"])
+@router.get("/suggestions", response_model=SuggestionsOut, tags=["documents"], dependencies=[Reader])
 def suggested(service: Service,
               document_id: Annotated[str | None, Query(max_length=200, pattern=DOCUMENT_ID),
                                      AfterValidator(normalized_or_none)] = None) -> SuggestionsOut:
@@ -191,14 +194,20 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", tags=["health"])
-def readyz(service: Service) -> dict[str, object]:
-    """The model and the index are loaded (503 until then)."""
+def readyz(service: Service, request: Request) -> dict[str, object]:
+    """The model and the index are loaded, in every worker process of the server (503 until
+    then). `problems`: what the start could not do but the service answers without (a seed
+    refused on a full disk), when there is any."""
+    readiness: Readiness | None = request.app.state.readiness
+    if readiness is not None and (loading := readiness.loading()):
+        raise NotReady(f"{loading} of {readiness.workers} worker processes still loading; retry shortly")
     stats = service.stats()
-    return {"status": "ready", "documents": stats["documents"], "sentences": stats["vectors"],
-            "model": service.embedder.name}
+    ready: dict[str, object] = {"status": "ready", "documents": stats["documents"], "sentences": stats["vectors"],
+                                "model": service.embedder.name}
+    return {**ready, "problems": service.problems} if service.problems else ready
 
 
-@router.get("/metrics", tags=["health"], response_class=PlainTextResponse)
+@router.get("/metrics", tags=["health"], response_class=PlainTextResponse, dependencies=[Reader])
 def prometheus(service: Service, request: Request) -> PlainTextResponse:
     """Prometheus metrics: requests and latency per route and status, answers and abstentions,
     document writes, index size, answer cache hits and misses."""

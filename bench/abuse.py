@@ -3,6 +3,7 @@ server's RSS and CPU time, the data folder's growth, and the status counts.
 
     python -m bench.abuse                      # starts its own servers on 127.0.0.1:8140-8141
     python -m bench.abuse --seconds 60 --feedback-seconds 20
+    python -m bench.abuse --door 400 --seconds 20   # issue 26, items 1-3 (bench/door.py)
 
 1. memory from chat history: 20 user messages of 500 kB each, a fresh random bearer token each time
    (as filed), then the largest history the server accepts (200 messages of 2,000 characters).
@@ -235,9 +236,22 @@ def main() -> int:
     parser.add_argument("--embedder", help="QA_EMBEDDER for the servers (default: the server's own)")
     parser.add_argument("--server-root", type=Path, default=ROOT,
                         help="serve from this checkout, e.g. an export of an older commit, to compare")
+    parser.add_argument("--door", type=int, metavar="ATTACKERS",
+                        help="run only issue 26's second round (bench/door.py): ATTACKERS slow connections "
+                        "against QA_MAX_CONNECTIONS of half that, ingest beside readers, timed-out requests")
     args = parser.parse_args()
     env = {"embedder": args.embedder} if args.embedder else {}
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="qa-abuse-"))
+    if args.door:
+        from bench import door  # it imports this module: loaded only when asked for
+
+        try:
+            door.run(lambda **more: Server(data_dir, args.port or free_port(), args.server_root, **env, **more),
+                     args.seconds, args.door)
+        finally:
+            if args.data_dir is None:
+                shutil.rmtree(data_dir, ignore_errors=True)
+        return 0
     try:
         server = Server(data_dir, args.port or free_port(), args.server_root, **env)
         try:

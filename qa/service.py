@@ -21,6 +21,7 @@ from index.feedback import Feedback
 from index.protocols import Backend
 from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
 from qa import answerability, answers, byline, cache, conversation, question, reranking, retrieval, spelling, startup
+from qa.abandon import checkpoint
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
 from qa.ingestion import DocumentInput, prepare
@@ -82,6 +83,9 @@ class QAService:
     relatedness: Relatedness = field(init=False)
     _closing: threading.Event = field(default_factory=threading.Event)
     _warming: threading.Thread | None = None
+    # What a start could not do but the service serves without (a seed refused on a small disk):
+    # said in the log and in /readyz, so an operator sees it without reading the code.
+    problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -223,6 +227,7 @@ class QAService:
         # Only the latest turns can be referred back to; older ones would only cost time and memory.
         for past_question, past_answer in (history or [])[-self.settings.conversation_turns:]:
             self.conversations.record(convo, conversation.Turn(past_question, past_question, past_answer, document_id))
+        checkpoint()
         text = spelling.correct(text, self.vocabulary(document_id))
         resolved = conversation.resolve(text, convo.turns)
         previous = convo.turns[-1] if resolved != text else None
@@ -266,7 +271,9 @@ class QAService:
         load = self.embedder.load if isinstance(self.embedder, BatchingEmbedder) else nullcontext()
         with load:
             # The vector first, BM25 after (under the lock): see docs/decisions.md.
+            checkpoint()
             query_vector = self.embedder.encode([resolved])[0]
+            checkpoint()
             asked = question.parse(text)
             vocabulary = self.vocabulary(document_id)
             # One consistent view of the store while the answer is put together: a concurrent
@@ -274,6 +281,7 @@ class QAService:
             with self.backend.lock:
                 q, idf = self._focus(asked, resolved)
                 ranked = self._rank(q, idf, resolved, query_vector, document_id, previous)
+                checkpoint()
                 return self._decide(q, idf, ranked, document_id, top_k, vocabulary)
 
     def _checked(self, text: str, document_id: str | None) -> str:
@@ -331,8 +339,9 @@ class QAService:
         """Store documents already prepared and embedded (by `qa.bulk`), in one transaction; whether
         each was new. `save=False` leaves the vector file for a later call: saved once per run, not
         once per batch (a stale file is rebuilt from the store by its next reader: nothing is lost)."""
-        for doc, _ in items:
-            self.backend.check_room(len(doc.text.encode("utf-8", "surrogatepass")), len(doc.sentences))
+        # The batch as a whole: each document fitting on its own said nothing of thirty together.
+        self.backend.check_room(sum(len(doc.text.encode("utf-8", "surrogatepass")) for doc, _ in items),
+                                sum(len(doc.sentences) for doc, _ in items))
         with self.backend.writing():
             created = [not self.backend.has_document(doc.id) for doc, _ in items]
             self.backend.put_documents(items, save=save)

@@ -96,6 +96,15 @@ class Settings(BaseSettings):
         1000, ge=1, description="Concurrent connections `qa serve` accepts; beyond it, new requests get 503.")
     header_timeout_seconds: float = Field(
         10.0, gt=0, description="A connection that has not sent a complete request head by then is closed.")
+    body_timeout_seconds: float = Field(
+        10.0, gt=0, description="A request body may take this long, plus a second for every QA_MIN_BODY_RATE "
+        "bytes received; slower, it is answered 408 and the connection closed (every endpoint).")
+    min_body_rate: int = Field(
+        16 * 1024, ge=1, description="Bytes a second a request body must keep up after QA_BODY_TIMEOUT_SECONDS.")
+    max_slow_connections: int = Field(
+        100, ge=1, description="Per process: connections still sending their request head after 2 s, and "
+        "requests without a valid key still sending their body after 2 s (each counted apart). Past it, a new "
+        "slow one is closed (head) or answered 408 (body), so slow senders cannot take the connections readers need.")
     min_free_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="A write that would leave less free disk than this in the data "
         "folder is refused with 507 before anything is stored.")

@@ -13,7 +13,7 @@ from index.embedders.batching import BatchingEmbedder
 from index.embedders.onnx import OnnxEmbedder
 from index.protocols import Backend
 from index.types import BackendConfig
-from qa.errors import BadInput
+from qa.errors import BadInput, StorageFull
 from qa.ingestion import RECIPE, DocumentInput, find_files, read_file
 from qa.settings import Settings
 
@@ -86,15 +86,28 @@ def prepare_again_if_recipe_changed(service: QAService) -> None:
                                           metadata=doc.metadata), refresh=True)
             except BadInput as exc:  # keeps its old indexing rather than keep the service down
                 log.warning("document %r kept as indexed before: %s", document_id, exc)
+            except StorageFull as exc:  # the same: reads never wait for disk space
+                problem = f"stored documents are indexed as before the upgrade: {exc}; tried again at the next start"
+                log.warning("%s", problem)
+                service.problems.append(problem)
+                return
         backend.set_meta("ingest_recipe", RECIPE)
 
 
 def seed_once(service: QAService) -> None:
+    """Ingest the seed articles on the first start. Reads do not depend on them: on a disk too
+    small to take them the service starts without them (said in the log and /readyz) and tries
+    again at the next start."""
     backend, seeds = service.backend, service.settings.seeds_dir
     with backend.writing():
         if backend.get_meta("seeded") or not seeds.is_dir():
             return
-        for path in find_files([seeds]):
-            service.put(read_file(path), replace_existing=False)
-            log.info("ingested seed %s", path.name)
-        backend.set_meta("seeded", "1")
+        try:
+            for path in find_files([seeds]):
+                service.put(read_file(path), replace_existing=False)
+                log.info("ingested seed %s", path.name)
+            backend.set_meta("seeded", "1")
+        except StorageFull as exc:
+            problem = f"the seed articles were not stored: {exc}; serving without them, tried again at the next start"
+            log.warning("%s", problem)
+            service.problems.append(problem)

@@ -182,10 +182,16 @@
     into.hidden = !into.childNodes.length;
     return into;
   }
+  // The widget key (data-key), on every call: with QA_API_KEYS set, suggestions and feedback need it too.
+  function keyed(headers) {
+    var key = script.getAttribute("data-key");
+    if (key) headers.Authorization = "Bearer " + key;
+    return headers;
+  }
   function fetchSuggestions() {
     if (suggestions) return;
     suggestions = [];
-    fetch(base + "/suggestions" + (docId ? "?document_id=" + encodeURIComponent(docId) : ""))
+    fetch(base + "/suggestions" + (docId ? "?document_id=" + encodeURIComponent(docId) : ""), { headers: keyed({}) })
       .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
       .then(function (body) {
         suggestions = body.suggestions || [];
@@ -258,7 +264,7 @@
       up.disabled = down.disabled = true;
       note.textContent = "";
       fetch(base + "/feedback", {
-        method: "POST", headers: { "Content-Type": "application/json" },
+        method: "POST", headers: keyed({ "Content-Type": "application/json" }),
         body: JSON.stringify({ helpful: helpful, question: (m.question || "").slice(0, 500),
           answer: m.text.slice(0, 1000), document_id: m.answer.document_id,
           conversation_id: state.conversationId }),
@@ -353,8 +359,7 @@
     var timer = setTimeout(function () { controller.abort(); }, timeoutMs);
     fetch(base + "/ask", {
       method: "POST", signal: controller.signal,
-      headers: Object.assign({ "Content-Type": "application/json" },
-        script.getAttribute("data-key") ? { Authorization: "Bearer " + script.getAttribute("data-key") } : {}),
+      headers: keyed({ "Content-Type": "application/json" }),
       body: JSON.stringify({ question: q, document_id: docId, conversation_id: state.conversationId, top_k: 3 }),
     }).then(function (r) {
       if (r.status === 429) throw new Error("Too many questions right now — please wait a moment and try again.");

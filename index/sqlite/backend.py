@@ -112,16 +112,21 @@ class SqliteBackend(SqliteStore):
         else:
             self._vectors = VectorIndex(self._dim, approximation=self._approximation)
             reembed(self, embedder, self._vectors)
-        self._save()
+        self._save(after_write=False)  # at start-up: the rebuilt index serves; the file waits for space
 
-    def _save(self) -> None:
+    def _save(self, after_write: bool = True) -> None:
         self._vectors_at = self.generation()
         try:
             self._vectors.save(self._config.data_dir, self._model, self._vectors_at)
-        except StorageFull:
-            # The write is committed in the database and served from memory: that is its true outcome.
-            # The vector file is now older than the database, so the next opener rebuilds it from there.
+        except StorageFull as exc:
+            # The database has the write and this process serves it from memory; the vector file is
+            # older than the database, so the next opener rebuilds it from there. Nothing is lost, but
+            # the write is not what was asked (durable files): the writer is told, never a 200.
             log.error("the vector index file could not be saved (disk full); it is rebuilt at the next start")
+            if after_write:
+                raise StorageFull("the write is in the database, but the vector index file could not be saved "
+                                  "(disk full): this process serves it, the next start rebuilds the file; free "
+                                  "disk space") from exc
 
     # --- writes -----------------------------------------------------------------------------
     def writing(self) -> AbstractContextManager[None]:

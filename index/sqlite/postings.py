@@ -85,7 +85,8 @@ class Postings:
 
     def _read_stats(self) -> tuple[int, float]:
         row = self._conn.execute("SELECT block FROM postings_data WHERE id = ?", (_AVERAGES_ROW,)).fetchone()
-        count, offset = varint(row[0]) if row else (0, 0)
+        # No row, or an empty one (a store whose first write was refused, e.g. on a full disk): no documents.
+        count, offset = varint(row[0]) if row and row[0] else (0, 0)
         tokens = varint(row[0], offset)[0] if count else 0
         return count, tokens / count if count else 1.0
 

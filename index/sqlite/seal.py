@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 from pathlib import Path
 
-from index.errors import CorruptFile
+from index.errors import CorruptFile, StorageFull
 from index.files import atomic_write, fsync_dir, sha256_file
+
+log = logging.getLogger("index.seal")
 
 
 class Seal:
@@ -45,6 +48,9 @@ class Seal:
             if _try_lock(self._lock_fd, fcntl.LOCK_EX) and self.database.exists():
                 seal = {"sha256": sha256_file(self.database), "size": self.database.stat().st_size}
                 atomic_write(self.path, json.dumps(seal).encode())
+        except StorageFull:
+            # Unsealed is what a crash leaves: the next start checks the database as after one.
+            log.warning("the database could not be sealed at shutdown (disk full); the next start checks it")
         finally:
             os.close(self._lock_fd)
 

@@ -89,8 +89,8 @@ def test_serve_passes_the_connection_limits_to_uvicorn(monkeypatch: pytest.Monke
     for name in ("QA_HOST", "QA_PORT"):  # run() sets them for the app: put back afterwards
         monkeypatch.setenv(name, "1" if name == "QA_PORT" else "localhost")
     server.run(Settings(data_dir=tmp_path, max_connections=7, header_timeout_seconds=3), "127.0.0.1", 8140)
-    assert seen["limit_concurrency"] == 7 and seen["proxy_headers"] is False
-    assert seen["http"].keywords == {"head_timeout": 3}
+    assert seen["proxy_headers"] is False and "limit_concurrency" not in seen  # the protocol applies the cap
+    assert seen["http"].keywords == {"head_timeout": 3, "cap": 7}
     assert seen["log_config"] is None  # the app sets the one log format
     assert Settings().host == "127.0.0.1" and Settings().port == 8140  # what the ready line names
 
@@ -128,3 +128,41 @@ def test_a_start_says_ready_once_in_one_format_with_nothing_like_an_error(tmp_pa
         assert all(json.loads(line)["message"] for line in lines)
     else:
         assert all(re.match(r"\d\d:\d\d:\d\d INFO ", line) for line in lines), lines
+
+
+def _exchange(served: str, raw: bytes) -> bytes:
+    """Sends `raw` on one connection and reads until the server closes it (or 3 s pass)."""
+    port = int(served.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as conn:
+        conn.sendall(raw)
+        answer = b""
+        try:
+            while chunk := conn.recv(65536):
+                answer += chunk
+        except TimeoutError:
+            pass
+    return answer
+
+
+def test_content_length_with_transfer_encoding_is_refused_not_smuggled(served: str) -> None:
+    # Issue 26, item 10. Chunked used to win: /ask got an empty body, and the bytes a proxy counted
+    # as that body were answered as a second request (GET /documents).
+    smuggled = (b"POST /feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 48\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /documents HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = _exchange(served, smuggled)
+    assert answer.count(b"HTTP/1.1 ") == 1 and answer.startswith(b"HTTP/1.1 400 ")
+    error = json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
+    assert error["code"] == "bad_request" and "Transfer-Encoding" in error["message"] and error["request_id"]
+
+
+@pytest.mark.parametrize("head", [b"GET /healthz HTTP/1.1\nHost: x\n\n", b"GET /healthz HTTP/1.1\r\nHost: x\n\r\n",
+                                  b"GET /healthz HTTP/1.1\r\nHost: x\r\n\n"])
+def test_a_bare_line_feed_in_a_head_is_refused(served: str, head: bytes) -> None:
+    answer = _exchange(served, head)
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"bare LF" in answer
+
+
+def test_pipelined_well_formed_requests_are_all_answered(served: str) -> None:
+    one = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    answer = _exchange(served, one * 2 + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.count(b"HTTP/1.1 200 ") == 3
