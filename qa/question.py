@@ -69,14 +69,7 @@ def stem(word: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    # "what's", "who's", "it's" are a stopword and a clitic: readers type them, and counted as words
-    # the article lacks they made a question look unanswered.
-    return [w for w in _WORD.findall(text) if _bare(w) not in STOPWORDS and len(w) > 1]
-
-
-def _bare(word: str) -> str:
-    word = word.lower().replace("’", "'")
-    return word[:-2] if word.endswith("'s") else word
+    return [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
 
 
 @functools.lru_cache(maxsize=65536)
