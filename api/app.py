@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api import access, chat, errors, observability, routes, security, widget
+from api import access, admin, chat, errors, insights, observability, routes, security, widget
 from api.limits import BodyLimit, Deadline, TextGuard
 from qa.errors import StoreUnavailable
 from qa.service import QAService
@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.include_router(routes.router)
     app.include_router(chat.router)
     app.include_router(widget.router)
+    app.include_router(insights.router)
+    app.include_router(admin.router)
     app.add_middleware(TextGuard)
     app.add_middleware(errors.JsonCORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"], allow_credentials=False)
