@@ -48,9 +48,13 @@ def _is_key(given: str | None, key: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), key.encode())
 
 
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
 @router.get(PATH, response_class=HTMLResponse)
-def page(request: Request, service: Service, document: DocumentFilter = None, since: SinceDays = 30) -> Response:
-    admin_key = service.settings.admin_key
+def page(request: Request, service: Service, settings: AppSettings, document: DocumentFilter = None,
+         since: SinceDays = 30) -> Response:
+    admin_key = settings.admin_key
     if admin_key is None:
         return _html(key_form(NO_KEY), 403)
     key = admin_key.get_secret_value()
@@ -60,7 +64,7 @@ def page(request: Request, service: Service, document: DocumentFilter = None, si
 
 
 @router.post(PATH)
-async def sign_in(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+async def sign_in(request: Request, settings: AppSettings) -> Response:
     """The key form's post: a session cookie and back to the page (303), or the form again."""
     if settings.admin_key is None:
         return _html(key_form(NO_KEY), 403)
