@@ -18,7 +18,9 @@ PATH = "/admin/insights"
 SINCE_CHOICES = (7, 30, 90, 365)
 ARTICLES_SHOWN = 30
 COLOURS = {"answered": "#2e7d32", "closest": "#b26a00", "abstained": "#c62828"}
-LABELS = {"answered": "answered", "closest": "closest passage", "abstained": "not answered"}
+LABELS = {"answered": "answered", "closest": "closest passage", "abstained": "no answer"}
+REASONS = {"uncertain": "closest passage shown", "not_in_article": "not in the article",
+           "unresolved_follow_up": "follow-up not understood"}
 STYLE = ("body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:1.5rem auto;padding:0 1rem;color:#1a1a1a}"
          "h1{font-size:1.5rem;margin:0 0 .3rem}h2{font-size:1.15rem;margin:0}h3{font-size:1rem;margin:.8rem 0 .2rem}"
          "a{color:#0b57d0}.muted,.why{color:#555}.why{font-size:.9em}.error{color:#c62828}"
@@ -66,7 +68,7 @@ def _header(report: Report, document: str | None, since: int) -> str:
 <form method="get" action="{PATH}">{keep}<label>Show <select name="since">{options}</select></label>
 <button type="submit">Update</button></form><form method="post" action="/admin/logout">
 <button type="submit">Sign out</button></form>
-<p>{totals}; {report.unanswered} not answered{_grouped_note(report)}.</p></header>"""
+<p>{totals}; {report.unanswered} without an answer{_grouped_note(report)}.</p></header>"""
 
 
 def _grouped_note(report: Report) -> str:
@@ -101,7 +103,7 @@ def _groups(groups: list[Group]) -> str:
         return '<p class="muted">None.</p>'
     items = []
     for g in groups[:10]:
-        why = ", ".join(f"{escape(k.replace('_', ' '))} {n}" for k, n in g.reasons.items())
+        why = ", ".join(f"{escape(REASONS.get(k, k))} {n}" for k, n in g.reasons.items())
         others = "".join(f"<li>{escape(e)}</li>" for e in g.examples)
         more = f"<details><summary>other wordings</summary><ul>{others}</ul></details>" if others else ""
         items.append(f'<li><span class="count">{g.count}×</span> {escape(g.question)} '
@@ -160,7 +162,7 @@ def _sum(counts: Iterable[dict[str, int]]) -> dict[str, int]:
 def _bar(first: date, counts: dict[str, int], x: float, step: float, scale: float, base: float) -> str:
     width = max(step - (1 if step > 3 else 0), 0.5)
     rects, y = [], base
-    for outcome in LABELS:  # answered at the bottom, then the closest passage, then not answered
+    for outcome in LABELS:  # answered at the bottom, then the closest passage, then no answer
         h = counts.get(outcome, 0) * scale
         if h:
             y -= h

@@ -129,11 +129,16 @@ class Insights:
         if self._recorder is not None:
             self._recorder.put(Verdict(answer_id, helpful))
 
-    def report(self, document_id: str | None = None, since_days: float = 30) -> Report:
-        """The questions of the last `since_days` days (of one article, or of all), per article."""
+    def flush(self) -> None:
+        """Write what is queued (the recorder writes once a second): a report reads every question
+        asked before it."""
         if self._recorder is not None:
             self._recorder.flush()
-        else:
+
+    def report(self, document_id: str | None = None, since_days: float = 30) -> Report:
+        """The questions of the last `since_days` days (of one article, or of all), per article."""
+        self.flush()
+        if self._recorder is None:
             self._prune()
         now = self.clock()
         rows = self.backend.insight_store().read_insights(now - since_days * DAY, document_id)

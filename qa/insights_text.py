@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 from qa.insights import Article, Group, Report, Unhelpful
 
-LABELS = {"answered": "answered", "closest": "closest passage", "abstained": "not answered"}
+LABELS = {"answered": "answered", "closest": "closest passage", "abstained": "no answer"}
+REASONS = {"uncertain": "closest passage shown", "not_in_article": "not in the article",
+           "unresolved_follow_up": "follow-up not understood"}
 DAYS_SHOWN = 14
 
 
@@ -23,7 +25,7 @@ def render(report: Report, since_days: int) -> str:
     start, end = _day(report.since), _day(report.until)
     lines = [f"What readers wanted to know: the last {since_days} days ({start} to {end}); recording "
              f"{'on' if report.recording else 'off (QA_INSIGHTS)'}; rows kept {report.retention_days} days",
-             f"{rates(report.outcomes)}; {report.unanswered} not answered"
+             f"{rates(report.outcomes)}; {report.unanswered} without an answer"
              + (f" (the newest {report.grouped} grouped)" if report.grouped < report.unanswered else "")]
     if not report.articles:
         lines.append("No questions in this window.")
@@ -42,7 +44,7 @@ def _article(a: Article) -> list[str]:
     name = a.title or ("(questions about no one article)" if a.document_id is None else "(no longer stored)")
     unhelpful = f"; {a.feedback['unhelpful']} marked unhelpful" if a.feedback["unhelpful"] else ""
     lines = [f"== {name}" + (f"  [{a.document_id}]" if a.document_id else ""), f"   {rates(a.outcomes)}{unhelpful}",
-             "   per day (answered/closest/not answered): " + _days(a)]
+             "   per day (answered/closest/no answer): " + _days(a)]
     if a.unanswered:
         lines.append("   asked, not answered:")
         lines += [line for g in a.unanswered[:10] for line in _group(g)]
@@ -59,7 +61,7 @@ def _unhelpful(u: Unhelpful) -> str:
 
 
 def _group(g: Group) -> list[str]:
-    why = ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in g.reasons.items())
+    why = ", ".join(f"{REASONS.get(k, k)} {n}" for k, n in g.reasons.items())
     lines = [f"     {g.count:>4}x  {g.question}  ({why})"]
     if g.examples:
         lines.append("            also: " + " | ".join(g.examples))

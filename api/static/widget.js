@@ -261,7 +261,7 @@
         method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ helpful: helpful, question: (m.question || "").slice(0, 500),
           answer: m.text.slice(0, 1000), document_id: m.answer.document_id,
-          conversation_id: state.conversationId, answer_id: m.answerId }),
+          conversation_id: state.conversationId, answer_id: m.answerId || undefined }),
       }).then(function (r) {
         if (!r.ok) throw new Error(String(r.status));
         m.helpful = helpful; save();
