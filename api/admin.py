@@ -68,15 +68,23 @@ async def sign_in(request: Request, settings: AppSettings) -> Response:
     """The key form's post: a session cookie and back to the page (303), or the form again."""
     if settings.admin_key is None:
         return _html(key_form(NO_KEY), 403)
-    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
     key = settings.admin_key.get_secret_value()
-    if not _is_key(form.get("key", [""])[0], key):
+    if not _is_key(await _posted_key(request), key):
         return _html(key_form("That is not the admin key.", request.url.query), 403)
     query = f"?{request.url.query}" if request.url.query else ""
     response = RedirectResponse(PATH + query, status_code=303)
     response.set_cookie(COOKIE, session_token(key, int(time.time())), max_age=SESSION_SECONDS, path="/admin",
                         httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
+
+
+async def _posted_key(request: Request) -> str | None:
+    """The form's `key`; None for a body that is no such form (too many fields, say)."""
+    try:
+        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
+    except ValueError:
+        return None
+    return form.get("key", [None])[0]
 
 
 @router.post("/admin/logout")

@@ -143,7 +143,12 @@ class Insights:
         now = self.clock()
         rows = self.backend.insight_store().read_insights(now - since_days * DAY, document_id)
         unanswered = [r for r in rows if r.outcome != "answered"]
-        grouped = unanswered[-GROUPED_LIMIT:]
+        grouped = unanswered[-GROUPED_LIMIT:]  # the newest: grouping costs an embedding per new question
+        return Report(self.recording, now - since_days * DAY, now, self.settings.insights_retention_days,
+                      self._articles(rows, grouped), len(unanswered), len(grouped))
+
+    def _articles(self, rows: list[StoredInsight], grouped: list[StoredInsight]) -> list[Article]:
+        """Per article, the one with the most questions left unanswered first."""
         vectors = self._vectors_of([r.question for r in grouped])
         chosen = {id(r) for r in grouped}
         by_article: dict[str | None, list[StoredInsight]] = {}
@@ -152,9 +157,8 @@ class Insights:
         titles = self.backend.titles([d for d in by_article if d is not None])
         articles = [_article(d, titles.get(d) if d else None, found, [r for r in found if id(r) in chosen], vectors)
                     for d, found in by_article.items()]
-        articles.sort(key=lambda a: (-(a.questions - a.outcomes["answered"]), -a.questions, a.document_id or ""))
-        return Report(self.recording, now - since_days * DAY, now, self.settings.insights_retention_days,
-                      articles, len(unanswered), len(grouped))
+        return sorted(articles, key=lambda a: (-(a.questions - a.outcomes["answered"]), -a.questions,
+                                               a.document_id or ""))
 
     def _vectors_of(self, questions: list[str]) -> dict[str, np.ndarray]:
         distinct = list(dict.fromkeys(questions))

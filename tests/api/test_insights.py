@@ -138,3 +138,9 @@ def test_the_page_takes_a_bearer_key_too(app: TestClient, admin: dict[str, str])
     ask(app, "what did Brokenshire say?")
     r = app.get("/admin/insights", params={"document": SEED_ID, "since": 30}, headers=admin)
     assert r.status_code == 200 and "what did Brokenshire say?" in r.text and "all articles" in r.text
+
+
+def test_a_post_that_is_no_key_form_gets_the_form(app: TestClient) -> None:
+    for body in ("a=1&" * 50, "", "key"):
+        r = app.post("/admin/insights", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 403 and 'type="password"' in r.text
