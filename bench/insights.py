@@ -38,7 +38,7 @@ from api.app import create_app
 from bench._common import ROOT, load
 from bench.latency import interleaved
 from bench.readers import threads
-from index.embedders.base import exact
+from index.embedders.base import FakeEmbedder, exact
 from qa import cache
 from qa.adaptation import fold_of
 from qa.grouping import SIMILARITY, QuestionVectors, cluster, key
@@ -52,10 +52,10 @@ CUTS = [round(0.5 + 0.05 * i, 2) for i in range(9)]  # 0.50 ... 0.90
 Played = list[tuple[str, str, str]]  # (article, question as understood, label) of each unanswered question
 
 
-def open_service(data: Path, work: Path, adapter: str) -> QAService:
+def open_service(data: Path, work: Path, adapter: str, fake: bool = False) -> QAService:
     settings = Settings(data_dir=work, seeds_dir=work / "no-seeds", answer_cache_size=0, insights=True,
-                        encoder_adapter=adapter)
-    service = QAService.open(settings)
+                        encoder_adapter=adapter, embedder="fake" if fake else "auto")
+    service = QAService.open(settings, FakeEmbedder() if fake else None)
     for doc in load(data / "corpus.jsonl"):
         service.put(DocumentInput(text=doc["text"], id=doc["id"], title=doc.get("title") or ""))
     return service
@@ -180,10 +180,11 @@ def main() -> int:
     ap.add_argument("--rewordings", type=Path, default=ROOT / "bench" / "data" / "insights_rewordings.jsonl")
     ap.add_argument("--adapter", default="readers", help="QA_ENCODER_ADAPTER: readers (shipped) or none")
     ap.add_argument("--latency-questions", type=int, default=300)
+    ap.add_argument("--fake", action="store_true", help="the fake embedder (a smoke test, not a measure)")
     args = ap.parse_args()
     questions = load(args.data / "questions.jsonl")
     with tempfile.TemporaryDirectory(prefix="qa-bench-insights-") as tmp:
-        service = open_service(args.data, Path(tmp), args.adapter)
+        service = open_service(args.data, Path(tmp), args.adapter, args.fake)
         try:
             played, outcomes = play(service, questions, load(args.rewordings))
             print(f"unanswerable questions and rewordings played: {dict(outcomes)} (encoder {service.embedder.name})")
