@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.routing import Route
 
-from api import access, chat, errors, mcp, observability, routes, security, widget
+from api import access, admin, chat, errors, insights, mcp, observability, routes, security, widget
 from api.addresses import TrustedProxies
 from api.deps import loaded_service
 from api.gate import HeadGate
@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.include_router(routes.router)
     app.include_router(chat.router)
     app.include_router(widget.router)
+    app.include_router(insights.router)
+    app.include_router(admin.router)
     app.router.routes.append(Route("/mcp", tools, include_in_schema=False))  # for agents: docs/mcp.md
     # Innermost first. TextGuard is the first to read a body: everything outside it decides from
     # the head (HeadGate) or watches the body go by (BodyPace, BodyLimit).

@@ -5,12 +5,14 @@ own dependencies check again (a second line, never the only one).
 
 Each endpoint is in one lane (docs/security.md, "Who may call what"):
 - open: health probes, the API's own description and assets, the widget script, CORS preflights;
-- page: the demo and preview pages a browser opens without a header; they show article text,
+- page: the demo, preview and editors' pages a browser opens without a header; they show text,
   so they are rate-limited per address, but need no key;
 - read: everything else (questions, feedback, document reads, suggestions, metrics, bot
   endpoints): a read key when QA_API_KEYS is set (the admin key counts as one, a widget key from
   an allowed origin too), and QA_RATE_LIMIT;
-- admin: document writes and the feedback listing: QA_ADMIN_KEY."""
+- admin: document writes, the feedback listing and GET /insights: QA_ADMIN_KEY.
+The editors' page (/admin/insights) is a page here: it checks the admin key from its form or
+session cookie itself."""
 
 from __future__ import annotations
 
@@ -45,9 +47,12 @@ def lane(method: str, path: str) -> Lane:
     """The lane of a request; an unknown path is a read (a 404 then costs what a read costs)."""
     if method == "OPTIONS" or path in _OPEN or path.startswith(DOCS_ASSETS + "/"):
         return Lane.OPEN
-    if (is_document_path(path) and method in _WRITES) or (path == "/feedback" and method == "GET"):
+    if (is_document_path(path) and method in _WRITES) or (path == "/feedback" and method == "GET") \
+            or path == "/insights":
         return Lane.ADMIN
-    if path == "/" or path.startswith("/preview/"):
+    # The editors' page takes the admin key from its own form or session cookie, never a header:
+    # a page for the gate (counted per address), checked by the page itself.
+    if path == "/" or path.startswith(("/preview/", "/admin/")):
         return Lane.PAGE
     return Lane.READ
 

@@ -105,7 +105,8 @@ def _json(model: BaseModel) -> Response:
              dependencies=[Reader, FeedbackWriter])
 def feedback(body: FeedbackIn, service: Service) -> FeedbackCreated:
     """Whether an answer helped, for the people running the service to review."""
-    return FeedbackCreated(id=service.record_feedback(Feedback(**body.model_dump())))
+    item = Feedback(**body.model_dump(exclude={"answer_id"}))
+    return FeedbackCreated(id=service.record_feedback(item, body.answer_id))
 
 
 @router.get("/feedback", dependencies=[Admin], tags=["feedback"])

@@ -81,6 +81,9 @@ class AskResponse(BaseModel):
                           "answer, to show as \"the article may not say exactly; this is the closest passage\" "
                           "(no highlight). A client tells the three cases apart by which of `answer` and `closest` "
                           "is set.")
+    answer_id: str | None = Field(
+        None, description="With QA_INSIGHTS on: send it back with POST /feedback, so that the reader's verdict "
+                          "is counted against this answer in GET /insights. Null when insights are off.")
 
 
 class DocumentIn(BaseModel):
@@ -204,6 +207,9 @@ class FeedbackIn(BaseModel):
         None, description="The answer text the reader judged; at most 4000 bytes.")
     document_id: Annotated[str, _bytes(400)] | None = None
     comment: Annotated[str, _bytes(2000)] | None = Field(None, description="At most 2000 bytes.")
+    answer_id: str | None = Field(None, max_length=64, description="The `answer_id` of the answer judged (from "
+                                  "POST /ask): joins the verdict to the question in GET /insights. Not stored "
+                                  "with the feedback.")
 
 
 class FeedbackCreated(BaseModel):

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from index.feedback import Feedback
+from index.insights import Insight, StoredInsight, Verdict
 from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
 
 
@@ -117,6 +118,23 @@ class ConversationStore(Protocol):
         the oldest beyond `max_total`."""
 
 
+class InsightStore(Protocol):
+    """Readers' questions and their outcomes, for editors (`index.insights`). Written in batches
+    by one thread per process, off the path of an answer; crash-safe: a crash may lose the last
+    batches, never the table."""
+
+    def write_insights(self, rows: list[Insight], verdicts: list[Verdict], keep: int,
+                       expired_before: float) -> None:
+        """In one transaction: store `rows`, set `helpful` on the rows the verdicts name (unknown
+        answer ids are ignored), then drop rows created before `expired_before` and the oldest
+        beyond `keep`."""
+
+    def read_insights(self, since: float, document_id: str | None = None) -> list[StoredInsight]:
+        """The rows created at or after `since` (of one article, or of all), oldest first."""
+
+    def close(self) -> None: ...
+
+
 class Backend(Storage, VectorSearch, Protocol):
     """A store together with its vectors: what the service opens (`index.backend.open_backend`)
     and the only storage object it knows. Writes keep the vectors in step with the store; the
@@ -148,3 +166,7 @@ class Backend(Storage, VectorSearch, Protocol):
     def conversation_store(self) -> ConversationStore | None:
         """Where conversations are shared between processes; None when one process serves and
         they are best kept in its memory."""
+
+    def insight_store(self) -> InsightStore:
+        """Where readers' questions are kept for editors, shared by every process on the data;
+        opened at the first call and closed with the backend."""

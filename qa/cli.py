@@ -1,4 +1,4 @@
-"""The `qa` command: serve, ask, ingest, documents, mcp, migrate, train."""
+"""The `qa` command: serve, ask, ingest, documents, insights, mcp, migrate, train."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ EXAMPLES = {
               "  zcat archive.jsonl.gz | qa ingest -\n"
               "Run again after an interruption, it skips what is stored unchanged.",
     "documents": "examples:\n  qa documents\n  qa documents --json",
+    "insights": "examples:\n  qa insights\n  qa insights --document 000_faad21c899ddfd9f --since 7\n"
+                "  qa insights --json > insights.json\nRecorded while QA_INSIGHTS=true (docs/insights.md).",
     "train": "examples:\n  qa train --out /tmp/answerability.json\n"
              "  qa train --corpus my/corpus.jsonl --questions my/questions.jsonl --precision 0.85\n"
              "  QA_ANSWERABILITY_MODEL=/tmp/answerability.json qa serve   # use what it learned",
@@ -74,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("documents", help="list stored documents", epilog=EXAMPLES["documents"],
                           formatter_class=fmt)
     docs.add_argument("--json", action="store_true")
+
+    insights = sub.add_parser("insights", help="what readers asked that the articles did not answer (QA_INSIGHTS)",
+                              epilog=EXAMPLES["insights"], formatter_class=fmt)
+    insights.add_argument("--document", help="only this article's questions")
+    insights.add_argument("--since", type=int, default=30, metavar="DAYS", help="the last DAYS days (default 30)")
+    insights.add_argument("--json", action="store_true", help="the report as JSON")
 
     train = sub.add_parser("train", help="learn when to answer (the answerability model) from SQuAD-style data",
                            epilog=EXAMPLES["train"], formatter_class=fmt)
@@ -129,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         service = QAService.open(settings)
         try:
-            status = {"ask": _ask, "ingest": _ingest, "documents": _documents}[args.command](service, args)
+            verbs = {"ask": _ask, "ingest": _ingest, "documents": _documents, "insights": _insights}
+            status = verbs[args.command](service, args)
             sys.stdout.flush()  # here, where a closed pipe can be caught, rather than at exit
             return status
         finally:
@@ -303,6 +312,15 @@ def _documents(service: QAService, args: argparse.Namespace) -> int:
                            "preview": preview_url(service.settings, d.id)} for d in docs], indent=2))
     for d in [] if args.json else docs:
         print(f"{d.id}\t{d.sentence_count}\t{d.title}\t{preview_url(service.settings, d.id)}")
+    return 0
+
+
+def _insights(service: QAService, args: argparse.Namespace) -> int:
+    from qa.insights_text import as_text
+
+    if not 1 <= args.since <= 3650:
+        raise QAError("--since must be between 1 and 3650 days")
+    print(as_text(service.insights.report(args.document, args.since), args.since, args.json), end="")
     return 0
 
 

@@ -25,6 +25,7 @@ from qa.abandon import checkpoint
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
 from qa.ingestion import DocumentInput, prepare
+from qa.insights import Insights
 from qa.relatedness import Relatedness
 from qa.segmentation import Segmenter
 from qa.settings import Settings
@@ -48,6 +49,7 @@ class AskResult:
     abstention: str | None = None
     question: str = ""  # as understood: spelling corrected, a follow-up's referents added
     closest: Passage | None = None
+    answer_id: str | None = None  # names this answer in feedback, while insights are recorded
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class QAService:
     judge: answerability.Model = field(default_factory=answerability.Model.load)
     _vocabularies: Memo[str | None, spelling.Vocabulary] = field(default_factory=lambda: Memo(64))
     relatedness: Relatedness = field(init=False)
+    insights: Insights = field(init=False)
     _closing: threading.Event = field(default_factory=threading.Event)
     _warming: threading.Thread | None = None
     # What a start could not do but the service serves without (a seed refused on a small disk):
@@ -103,7 +106,10 @@ class QAService:
             self.weights = self.judge.ranker_weights()
         # Word vectors by an encoder whose vectors do not depend on their batch: the same question
         # gets the same confidence in every process, right after a start or an hour later.
-        self.relatedness = Relatedness(exact(self.embedder))
+        encoder = exact(self.embedder)
+        self.relatedness = Relatedness(encoder)
+        # Questions are grouped by the same batch-independent encoder: the same groups in every process.
+        self.insights = Insights(self.backend, encoder, self.settings)
 
     # --- lifecycle --------------------------------------------------------------------------
     @classmethod
@@ -135,6 +141,7 @@ class QAService:
         self._closing.set()
         if self._warming is not None:
             self._warming.join()
+        self.insights.close()
         if self.owns_embedder and isinstance(self.embedder, BatchingEmbedder):
             self.embedder.close()
         self.backend.close()
@@ -207,9 +214,12 @@ class QAService:
         return {"documents": self.backend.count_documents(), "sentences": self.backend.count_sentences(),
                 "vectors": self.backend.vector_count()}
 
-    def record_feedback(self, item: Feedback) -> int:
+    def record_feedback(self, item: Feedback, answer_id: str | None = None) -> int:
         """Store a reader's verdict; past `feedback_max_rows` the oldest rows make room, so
-        feedback can never fill the disk."""
+        feedback can never fill the disk. `answer_id` (from the answer) joins it to the question's
+        insight row; it is not kept with the feedback, which may name the conversation."""
+        if answer_id is not None:
+            self.insights.verdict(answer_id, item.helpful)
         return self.backend.add_feedback(item, keep=self.settings.feedback_max_rows)
 
     def recent_feedback(self, limit: int = 100) -> list[dict[str, Any]]:
@@ -246,8 +256,10 @@ class QAService:
         self.conversations.record(convo, conversation.Turn(
             text, resolved, shown.text if shown else None, shown.document_id if shown else document_id,
             shown.sentence_index if shown else None))
+        answer_id = self.insights.record(resolved, document_id, answer, closest, why,
+                                         judged.confidence if judged.passages else None)
         return AskResult(answer=answer, passages=judged.passages, conversation_id=convo.id, abstention=why,
-                         question=resolved, closest=closest)
+                         question=resolved, closest=closest, answer_id=answer_id)
 
     def search(self, text: str, document_id: str | None = None, k: int = 10) -> list[Passage]:
         """The `k` passages that best match `text`, ranked as for an answer but with no decision to

@@ -89,6 +89,14 @@ class Settings(BaseSettings):
         "10/minute", pattern=RATE, description="Feedback posts per valid read key, else per client address.")
     feedback_max_rows: int = Field(
         10_000, ge=1, description="Feedback rows kept; past it the oldest are dropped as new ones arrive.")
+    insights: bool = Field(
+        False, description="Record each question as understood, its article, outcome, confidence and later "
+        "feedback (never who asked) for editors: GET /insights, /admin/insights, `qa insights`. Off by default: "
+        "readers type personal details into questions, so a newsroom turns it on knowingly (docs/insights.md).")
+    insights_retention_days: int = Field(
+        90, ge=1, le=3650, description="Insight rows older than this are dropped (at start-up and as rows arrive).")
+    insights_max_rows: int = Field(
+        100_000, ge=1, description="Insight rows kept; past it the oldest are dropped as new ones arrive.")
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Addresses or networks (CIDR) of proxies whose X-Forwarded-For is "
         "believed; the client is the rightmost address no trusted proxy added. Empty = headers ignored.")

@@ -109,3 +109,21 @@ def test_archive_bench_runs_small(tmp_path: Path) -> None:
                "--port", str(port), "--work", str(tmp_path))
     assert "plain" in out and "POST /documents/batch" in out and "bulk qa ingest, 2x (6 documents)" in out
     assert out.count("restart to ready") == 2 and "torch loaded: no" in out
+
+
+def test_insights_bench_runs_small(tmp_path: Path) -> None:
+    data = tmp_path / "readers"
+    data.mkdir()
+    (data / "corpus.jsonl").write_text("\n".join(json.dumps(d) for d in [
+        {"id": "a", "title": "Mill", "text": "The mill closed in 1870. It burned down later."},
+        {"id": "b", "title": "Bridge", "text": "The bridge reopened on Monday. The mayor spoke."}]) + "\n")
+    questions = [{"id": f"q{i}", "document_id": "ab"[i % 2], "question": q, "answerable": False, "why": f"w{i}"}
+                 for i, q in enumerate(["How old is the mill?", "Who paid for the bridge?", "Who owned the mill?",
+                                        "How long is the bridge?"] * 4)]
+    (data / "questions.jsonl").write_text("\n".join(json.dumps(q) for q in questions) + "\n")
+    rewordings = tmp_path / "rewordings.jsonl"
+    rewordings.write_text(json.dumps({"of": "q0", "question": "what age is the mill"}) + "\n")
+    out = _run("-m", "bench.insights", "--data", str(data), "--rewordings", str(rewordings), "--fake",
+               "--latency-questions", "12")
+    assert "cut chosen on half A" in out and "(no grouping)" in out
+    assert out.count("paired difference") == 2

@@ -267,7 +267,7 @@
         method: "POST", headers: keyed({ "Content-Type": "application/json" }),
         body: JSON.stringify({ helpful: helpful, question: (m.question || "").slice(0, 500),
           answer: m.text.slice(0, 1000), document_id: m.answer.document_id,
-          conversation_id: state.conversationId }),
+          conversation_id: state.conversationId, answer_id: m.answerId || undefined }),
       }).then(function (r) {
         if (!r.ok) throw new Error(String(r.status));
         m.helpful = helpful; save();
@@ -370,9 +370,11 @@
     }).then(function (data) {
       clearTimeout(timer); typing.remove();
       state.conversationId = data.conversation_id;
-      if (data.answer) push({ kind: "bot", text: data.answer.text, answer: data.answer, question: q });
+      var id = data.answer_id;  // with insights on, joins a thumbs up or down to this answer
+      if (data.answer) push({ kind: "bot", text: data.answer.text, answer: data.answer, question: q, answerId: id });
       // Likely but not certain: shown as the closest passage, never dressed as the answer.
-      else if (data.closest) push({ kind: "bot", text: data.closest.text, answer: data.closest, closest: true, question: q });
+      else if (data.closest) push({ kind: "bot", text: data.closest.text, answer: data.closest, closest: true, question: q,
+        answerId: id });
       else push({ kind: "bot", text: data.abstention === "unresolved_follow_up" ? UNRESOLVED : NOT_FOUND, offer: true });
     }).catch(function (err) {
       clearTimeout(timer); typing.remove();

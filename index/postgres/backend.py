@@ -13,6 +13,7 @@ import numpy as np
 from index.embedders.base import Embedder
 from index.frequencies import Frequencies
 from index.postgres.conversations import PostgresConversations
+from index.postgres.insights import PostgresInsights
 from index.postgres.store import PostgresStore
 from index.reembedding import reembed
 from index.types import BackendConfig, NewDocument
@@ -26,6 +27,8 @@ class PostgresBackend(PostgresStore):
         # process's threads together.
         self._writer = threading.RLock()
         self._frequencies = Frequencies()
+        self._insights: PostgresInsights | None = None
+        self._insights_lock = threading.Lock()
         try:
             if self.get_meta("vector_model") != embedder.name:
                 reembed(self, embedder)
@@ -60,3 +63,15 @@ class PostgresBackend(PostgresStore):
 
     def conversation_store(self) -> PostgresConversations:
         return self._conversations
+
+    def insight_store(self) -> PostgresInsights:
+        with self._insights_lock:
+            if self._insights is None:
+                self._insights = PostgresInsights(self._url, self._options)
+            return self._insights
+
+    def close(self) -> None:
+        with self._insights_lock:
+            if self._insights is not None:
+                self._insights.close()
+        super().close()

@@ -27,6 +27,8 @@ from index.files import WriteLock
 from index.frequencies import Frequencies
 from index.reembedding import reembed
 from index.sqlite.conversations import SqliteConversations
+from index.sqlite.insights import FILE as INSIGHTS_FILE
+from index.sqlite.insights import SqliteInsights
 from index.sqlite.store import SqliteStore
 from index.types import BackendConfig, NewDocument
 
@@ -43,6 +45,8 @@ class SqliteBackend(SqliteStore):
         self._frequencies = Frequencies()
         shared = config.shared_conversations
         self._conversations = SqliteConversations(config.data_dir / "conversations.sqlite3") if shared else None
+        self._insights: SqliteInsights | None = None
+        self._insights_lock = threading.Lock()
         self._vectors = VectorIndex(self._dim, approximation=self._approximation)
         self._vectors_at = -1  # the store generation `_vectors` reflects
         try:
@@ -55,6 +59,9 @@ class SqliteBackend(SqliteStore):
     def close(self) -> None:
         if self._conversations is not None:
             self._conversations.close()
+        with self._insights_lock:
+            if self._insights is not None:
+                self._insights.close()
         super().close()
 
     # --- the vector side --------------------------------------------------------------------
@@ -185,3 +192,9 @@ class SqliteBackend(SqliteStore):
 
     def conversation_store(self) -> SqliteConversations | None:
         return self._conversations
+
+    def insight_store(self) -> SqliteInsights:
+        with self._insights_lock:
+            if self._insights is None:  # a file only where insights were recorded or asked for
+                self._insights = SqliteInsights(self._config.data_dir / INSIGHTS_FILE)
+            return self._insights

@@ -12,8 +12,9 @@ def test_ask_returns_answer_and_passages(client: TestClient) -> None:
     r = client.post("/ask", json={"question": "what did Brokenshire say?", "top_k": 4})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "passages", "conversation_id", "abstention", "closest"}
+    assert set(body) == {"answer", "passages", "conversation_id", "abstention", "closest", "answer_id"}
     assert body["closest"] is None  # an answer was given
+    assert body["answer_id"] is None  # insights are off by default
     assert body["abstention"] is None
     assert len(body["passages"]) == 4
     assert all(set(p) == PASSAGE_KEYS for p in body["passages"])

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from api import pacing
 from api.app import create_app
+from api.gate import Lane, lane
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import ADMIN_KEY
@@ -145,3 +146,11 @@ def test_the_widget_reads_suggestions_with_its_key(service: QAService, settings:
         widget = {"Origin": "https://news.example", "Authorization": "Bearer pk"}
         assert c.get("/suggestions", headers=widget).status_code == 200
         assert c.get("/suggestions", headers={"Origin": "https://news.example"}).status_code == 401
+
+
+@pytest.mark.parametrize("method,path,expected", [
+    ("GET", "/insights", Lane.ADMIN), ("GET", "/admin/insights", Lane.PAGE), ("POST", "/admin/insights", Lane.PAGE),
+    ("POST", "/mcp", Lane.READ), ("GET", "/favicon.ico", Lane.OPEN),
+])
+def test_the_later_endpoints_have_their_lanes(method: str, path: str, expected: Lane) -> None:
+    assert lane(method, path) is expected

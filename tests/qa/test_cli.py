@@ -147,3 +147,21 @@ def test_mcp_serves_the_tools_to_an_agent_over_stdio(tmp_path: Path) -> None:
             missing = await agent.call_tool("get_sentences", {"document_id": "nope"})
             assert missing.is_error and "not_found" in missing.content[0].text  # type: ignore[union-attr]
     anyio.run(scenario)
+
+
+def test_insights_prints_what_readers_asked(monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "insights", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "qa insights --document" in out.stdout and "--since DAYS" in out.stdout
+    for name, value in {"QA_INSIGHTS": "true", "QA_MIN_CONFIDENCE": "1", "QA_CLOSEST_CONFIDENCE": "1"}.items():
+        monkeypatch.setenv(name, value)  # nothing is answered: the question is one readers went without
+    assert main(["ask", "How old is the mayor?", "--document", SEED_ID]) == 0
+    capsys.readouterr()
+    assert main(["insights", "--document", SEED_ID, "--since", "7"]) == 0
+    text = capsys.readouterr().out
+    assert "the last 7 days" in text and "1 question: answered 0%, closest passage 0%, no answer 100%" in text
+    assert "1x  How old is the mayor?  (not in the article 1)" in text and f"[{SEED_ID}]" in text
+    assert main(["insights", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["recording"] is True and report["articles"][0]["unanswered"][0]["count"] == 1
+    assert main(["insights", "--since", "0"]) == 2
