@@ -131,7 +131,8 @@ def add_documents(body: DocumentBatchIn, service: Service, request: Request) -> 
     one at a time). Documents stored already with the same content are skipped, so a batch sent again
     after a failure resumes; a document that fails is named in `failures` and the others are stored."""
     entries = [Entry(i + 1, d.id or f"documents[{i}]", _input(d)) for i, d in enumerate(body.documents)]
-    report = BulkIngest(service, replace_existing=body.replace).run(entries)
+    with service.ingest.slot():  # counted with single writes: at most QA_MAX_DOCUMENT_WRITES at once
+        report = BulkIngest(service, replace_existing=body.replace).run(entries)
     writes = metrics(request).writes
     for label, count in (("create", report.added), ("replace", report.replaced), ("unchanged", report.unchanged)):
         writes.labels(label).inc(count)
