@@ -18,7 +18,7 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -27,14 +27,18 @@ import numpy as np
 
 from index.embedders.base import Embedder
 from index.types import NewDocument
+from qa.cleaning import Cleaned
 from qa.errors import Busy, NotReady, QAError
-from qa.ingestion import DocumentInput, prepare
+from qa.ingestion import DocumentInput, prepare, prepare_cleaned
 from qa.segmentation import Segmenter
 
 log = logging.getLogger("qa.ingest")
 NICENESS = 19  # the lowest priority: the child runs on what the readers leave
 EMBED_CHUNK = 256  # sentences per encoder call: a reader's question waits for one chunk at most
 RETRY_AFTER = 5  # seconds: about what a large write takes
+# Characters from which a document is prepared in the child: at the costliest 30 µs a character,
+# 0.3 s of a core at most in place; most articles are below it, and the round trip is not free.
+IN_CHILD_FROM = 10_000
 
 
 def _lower_priority() -> None:
@@ -45,7 +49,7 @@ class IngestWorker:
     """At most `slots` writes in flight in this process (more are refused with `Busy`, 503), and
     the child process that prepares the large ones, started at the first and killed by `stop`."""
 
-    def __init__(self, slots: int, min_chars: int) -> None:
+    def __init__(self, slots: int, min_chars: int = IN_CHILD_FROM) -> None:
         self._slots = threading.BoundedSemaphore(slots)
         self._min_chars = min_chars
         self._pool: ProcessPoolExecutor | None = None
@@ -66,10 +70,20 @@ class IngestWorker:
             self._slots.release()
 
     def prepare(self, doc: DocumentInput, segmenter: Segmenter) -> NewDocument:
+        """`qa.ingestion.prepare`: cleaned (HTML extraction included) and split."""
         if len(doc.text) < self._min_chars:
             return prepare(doc, segmenter)
+        return self._in_child(prepare, doc, segmenter)
+
+    def prepare_cleaned(self, doc: DocumentInput, cleaned: Cleaned, segmenter: Segmenter) -> NewDocument:
+        """`qa.ingestion.prepare_cleaned`, for a batch, which cleans first to skip what it stored."""
+        if len(cleaned.text) < self._min_chars:
+            return prepare_cleaned(doc, cleaned, segmenter)
+        return self._in_child(prepare_cleaned, doc, cleaned, segmenter)
+
+    def _in_child(self, work: Callable[..., NewDocument], *args: object) -> NewDocument:
         try:
-            return self._executor().submit(prepare, doc, segmenter).result()
+            return self._executor().submit(work, *args).result()
         except (BrokenProcessPool, CancelledError) as exc:
             if self._stopped.is_set():
                 raise NotReady("the service is shutting down") from exc

@@ -101,7 +101,7 @@ class QAService:
                 s.conversation_ttl_seconds, s.max_conversations, per_client=s.max_conversations_per_client,
                 max_turns=s.conversation_turns)
         self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
-        self.ingest = IngestWorker(s.max_document_writes, s.ingest_process_min_chars)
+        self.ingest = IngestWorker(s.max_document_writes)
         if self.judge.ranker:  # the decision was fitted to what this ranking puts first
             self.weights = self.judge.ranker_weights()
         # Word vectors by an encoder whose vectors do not depend on their batch: the same question
@@ -147,11 +147,8 @@ class QAService:
     def put(self, doc: DocumentInput, replace_existing: bool = True, refresh: bool = False) -> PutResult:
         """Add a document, or replace the one with the same id. Re-sending identical content
         changes nothing (unless `refresh`); different content under an existing id needs
-        `replace_existing`. At most `max_document_writes` at once (`Busy` past them)."""
-        with self.ingest.slot():
-            return self._put(doc, replace_existing, refresh)
-
-    def _put(self, doc: DocumentInput, replace_existing: bool, refresh: bool) -> PutResult:
+        `replace_existing`. A large document is split in `self.ingest`'s child process; the API
+        bounds the writes in flight with `self.ingest.slot()`."""
         prepared = self.ingest.prepare(doc, self.segmenter)
         # Checked before the costly embedding, and again under the lock: a concurrent writer may
         # have stored the same id in between.

@@ -111,10 +111,6 @@ class Settings(BaseSettings):
     max_document_writes: int = Field(
         2, ge=1, description="Document writes (one document or a batch) in progress at once per process; more are "
         "answered 503 `busy` with `Retry-After` rather than queued.")
-    ingest_process_min_chars: int = Field(
-        10_000, ge=0, description="A document of this many characters or more is cleaned and split in a child "
-        "process at the lowest CPU priority (started at the first), so readers are not starved and a shutdown "
-        "need not wait for it; smaller ones in place (0 = every document).")
     log_format: Literal["auto", "plain", "json"] = Field(
         "auto", description="How `qa serve` writes its log lines, uvicorn's included: `plain` (time, level, "
         "message), `json` (one object a line, with the request id), or `auto`: plain on a terminal, JSON "
