@@ -77,10 +77,12 @@ def test_a_reader_is_not_starved_while_a_large_document_is_written(
     spent = _cpu_seconds(proc.pid) - cpu
     assert outcome["status"] == 201
     assert len(during) >= 20, "the write ended before the reader could sample it"
-    # Before: the write took 10-17 s of the serving process's CPU and the reader's median rose about
-    # tenfold (docs/security.md). Now the splitting runs in a niced child, not counted here.
+    # Measured before (splitting in the serving process): idle median 3.8 ms, during 18.3 ms (p90 30),
+    # and 15 s of the serving process's CPU. After (a niced child, its CPU not counted here): 3.2 ms,
+    # 3.9 ms (p90 12), 2.8 s, the reader's own 400 questions included.
+    idle_ms, during_ms = statistics.median(idle), statistics.median(during)
+    assert during_ms < 2 * idle_ms + 5, f"reader median {idle_ms:.1f} ms idle, {during_ms:.1f} ms during the write"
     assert spent < 6, f"the serving process spent {spent:.1f} s of CPU on the write"
-    assert statistics.median(during) < 3 * statistics.median(idle) + 15, (idle, during)
 
 
 def test_sigterm_during_a_large_write_ends_the_server_at_once_and_acknowledges_nothing(
