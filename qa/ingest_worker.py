@@ -83,7 +83,10 @@ class IngestWorker:
 
     def _in_child(self, work: Callable[..., NewDocument], *args: object) -> NewDocument:
         try:
-            return self._executor().submit(work, *args).result()
+            future = self._executor().submit(work, *args)
+            if self._stopped.is_set():  # a stop that came while the pool started may have missed it
+                self._discard()
+            return future.result()
         except (BrokenProcessPool, CancelledError) as exc:
             if self._stopped.is_set():
                 raise NotReady("the service is shutting down") from exc
