@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,13 +37,23 @@ log = logging.getLogger("qa.ingest")
 NICENESS = 19  # the lowest priority: the child runs on what the readers leave
 EMBED_CHUNK = 256  # sentences per encoder call: a reader's question waits for one chunk at most
 RETRY_AFTER = 5  # seconds: about what a large write takes
+PARENT_CHECK_SECONDS = 1.0
 # Characters from which a document is prepared in the child: at the costliest 30 µs a character,
 # 0.3 s of a core at most in place; most articles are below it, and the round trip is not free.
 IN_CHILD_FROM = 10_000
 
 
-def _lower_priority() -> None:
+def _start_child(parent: int) -> None:
+    """In the child: the lowest priority, and an end of its own when the serving process is gone
+    (killed with -9: the child holds both ends of its task queue, so it would wait for ever)."""
     os.nice(NICENESS)
+    threading.Thread(target=_exit_with, args=(parent,), name="qa-ingest-parent", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)  # nothing to clean: the child holds no state and writes nothing
 
 
 class IngestWorker:
@@ -114,7 +125,8 @@ class IngestWorker:
                 raise NotReady("the service is shutting down")
             if self._pool is None:
                 # spawn: the serving process has threads (uvicorn, the encoder), which fork copies badly.
-                self._pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), _lower_priority)
+                self._pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), _start_child,
+                                                 (os.getpid(),))
             return self._pool
 
     def _discard(self) -> None:

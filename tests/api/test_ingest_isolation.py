@@ -35,7 +35,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     try:
         yield url, proc
     finally:
-        proc.kill()
+        proc.kill()  # its ingest child ends by itself once it finds the server gone
         proc.wait(30)
 
 

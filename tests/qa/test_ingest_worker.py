@@ -3,9 +3,12 @@ writes in flight bounded; a stop ends a write being prepared without storing it.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +20,7 @@ from qa.ingestion import DocumentInput, prepare
 from qa.segmentation import Segmenter
 from qa.service import QAService
 from qa.settings import Settings
+from tests.helpers import wait_for
 
 ARTICLE = DocumentInput(text="The mayor spoke at the port. 1. first item 2. second item. Dr. Smith left.",
                         id="a", title="Port")
@@ -86,3 +90,28 @@ def test_a_servers_batch_splits_large_documents_in_the_child(settings: Settings)
         assert service.get("a").sentence_count == len(prepare(ARTICLE, Segmenter()).sentences)
     finally:
         service.close()
+
+
+def test_the_child_ends_when_its_parent_is_gone(tmp_path: Path) -> None:
+    record = tmp_path / "child"
+    parent = multiprocessing.get_context("spawn").Process(target=_start_and_die, args=(str(record),))
+    parent.start()
+    parent.join(60)
+    child = int(record.read_text())
+    wait_for(lambda: not _alive(child), "the orphaned child to exit", attempts=100, pause=0.1)
+
+
+def _start_and_die(record: str) -> None:
+    """A parent that starts its child and is then killed with -9."""
+    worker = IngestWorker(slots=1, min_chars=0)
+    worker.prepare(ARTICLE, Segmenter())
+    Path(record).write_text(str(next(iter(worker._executor()._processes))))
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
