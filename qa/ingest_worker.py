@@ -14,7 +14,6 @@ The store write stays there too: it holds the store's locks.
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import threading
@@ -33,7 +32,6 @@ from qa.errors import Busy, NotReady, QAError
 from qa.ingestion import DocumentInput, prepare, prepare_cleaned
 from qa.segmentation import Segmenter
 
-log = logging.getLogger("qa.ingest")
 NICENESS = 19  # the lowest priority: the child runs on what the readers leave
 EMBED_CHUNK = 256  # sentences per encoder call: a reader's question waits for one chunk at most
 RETRY_AFTER = 5  # seconds: about what a large write takes
