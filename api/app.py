@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from types import FrameType
 
 from fastapi import FastAPI
 from starlette.routing import Route
@@ -32,7 +34,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         observability.configure_logging(settings.log_format)
         async with tools.running(), _loaded(app, settings, service):
-            yield
+            with _writes_stopped_on_signal(app):
+                yield
 
     app = FastAPI(title="Article QA", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Extractive question answering over news articles.")
@@ -94,6 +97,33 @@ async def _loaded(app: FastAPI, settings: Settings, service: QAService | None) -
         if app.state.service is not None:
             app.state.service.close()
             app.state.service = None
+
+
+@contextmanager
+def _writes_stopped_on_signal(app: FastAPI) -> Iterator[None]:
+    """uvicorn answers SIGTERM or SIGINT by waiting for every request in flight, a document write's
+    included (up to a minute for a large one). Its handler is chained here so the write's
+    preparation stops first: the shutdown waits for that write's 503, not for its work. Only
+    where uvicorn itself handles signals (the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(sig: int, frame: FrameType | None) -> None:
+        if app.state.service is not None:
+            app.state.service.ingest.stop()
+        chained = previous[signal.Signals(sig)]
+        if callable(chained):
+            chained(sig, frame)
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def ready_line(settings: Settings, documents: int) -> str:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from api.observability import request_id
 from qa.errors import (
     BadInput,
+    Busy,
     Conflict,
     CorruptFile,
     DocumentNotFound,
@@ -33,6 +34,7 @@ STATUS_CODES: dict[type[Exception], tuple[int, str]] = {
     BadInput: (422, "bad_input"),
     Conflict: (409, "conflict"),
     NotReady: (503, "not_ready"),
+    Busy: (503, "busy"),
     EmbedderUnavailable: (503, "not_ready"),
     CorruptFile: (500, "storage_error"),
     StoreUnavailable: (503, "unavailable"),
@@ -58,7 +60,7 @@ def described(exc: StoreError) -> tuple[int, str, str] | None:
     The HTTP routes' and the MCP tools' (`api.mcp`) alike."""
     for kind, (status, code) in STATUS_CODES.items():
         if isinstance(exc, kind):
-            if status >= 500 and not isinstance(exc, NotReady | StorageFull):  # their text is ours to show
+            if status >= 500 and not isinstance(exc, NotReady | Busy | StorageFull):  # their text is ours to show
                 log.error("%s: %s", code, exc)
                 return status, code, "the service could not complete the request"
             return status, code, str(exc)
@@ -67,7 +69,8 @@ def described(exc: StoreError) -> tuple[int, str, str] | None:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     found = described(exc) if isinstance(exc, StoreError) else None
-    return error_response(*found) if found else await _unexpected(request, exc)
+    wait = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+    return error_response(*found, headers=wait) if found else await _unexpected(request, exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -119,7 +119,8 @@ def list_feedback(service: Service, limit: int = Query(100, ge=1, le=1000)) -> l
              tags=["documents"], responses={200: {"model": DocumentCreated, "description": "Already stored as is"}})
 def add_document(body: DocumentIn, service: Service, response: Response, request: Request) -> DocumentCreated:
     """Add an article. Re-posting identical content answers 200; other content under an existing id is 409."""
-    result = service.put(_input(body), replace_existing=False)
+    with service.ingest.slot():  # at most QA_MAX_DOCUMENT_WRITES in flight; more are 503 busy
+        result = service.put(_input(body), replace_existing=False)
     metrics(request).writes.labels("create" if result.created else "unchanged").inc()
     if not result.created:
         response.status_code = status.HTTP_200_OK
@@ -132,7 +133,8 @@ def add_documents(body: DocumentBatchIn, service: Service, request: Request) -> 
     one at a time). Documents stored already with the same content are skipped, so a batch sent again
     after a failure resumes; a document that fails is named in `failures` and the others are stored."""
     entries = [Entry(i + 1, d.id or f"documents[{i}]", _input(d)) for i, d in enumerate(body.documents)]
-    report = BulkIngest(service, replace_existing=body.replace).run(entries)
+    with service.ingest.slot():  # counted with single writes: at most QA_MAX_DOCUMENT_WRITES at once
+        report = BulkIngest(service, replace_existing=body.replace, isolated=True).run(entries)
     writes = metrics(request).writes
     for label, count in (("create", report.added), ("replace", report.replaced), ("unchanged", report.unchanged)):
         writes.labels(label).inc(count)
@@ -147,7 +149,8 @@ def add_documents(body: DocumentBatchIn, service: Service, request: Request) -> 
 def replace_document(document_id: DocumentId, body: DocumentIn, service: Service, response: Response,
                      request: Request) -> DocumentCreated:
     """Create or replace the article with this id (201 when created, 200 when replaced)."""
-    result = service.put(_input(body, document_id))
+    with service.ingest.slot():  # at most QA_MAX_DOCUMENT_WRITES in flight; more are 503 busy
+        result = service.put(_input(body, document_id))
     metrics(request).writes.labels("create" if result.created else "replace").inc()
     response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
     return DocumentCreated(id=result.document.id, sentences=result.document.sentence_count)

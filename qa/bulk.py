@@ -20,7 +20,7 @@ import numpy as np
 
 from index.types import NewDocument
 from qa.cleaning import clean_document
-from qa.errors import DocumentNotFound, QAError
+from qa.errors import DocumentNotFound, NotReady, QAError
 from qa.ingestion import DocumentInput, identity, prepare_cleaned
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ class BulkIngest:
     replace_existing: bool = False
     batch_sentences: int = 2048
     learn_words: bool = True  # a server answers better at once; a one-off CLI process has no use for it
+    isolated: bool = False  # large documents split in the service's niced child (a server; not `qa ingest`)
     on_progress: Callable[[Report], None] | None = None
     on_failure: Callable[[Failure], None] | None = None
     # Each document stored or found stored: its id, the entry's name and "added", "replaced" or
@@ -113,7 +114,11 @@ class BulkIngest:
                 self._stored(document_id, entry, "unchanged")
                 self._progress()
                 return None
+            if self.isolated:  # a server's batch: split where it cannot starve readers (qa/ingest_worker.py)
+                return _Pending(entry, self.service.ingest.prepare_cleaned(doc, cleaned, self.service.segmenter))
             return _Pending(entry, prepare_cleaned(doc, cleaned, self.service.segmenter))
+        except NotReady:
+            raise  # the server is stopping: the batch ends here, not one failure per document left
         except QAError as exc:
             self._fail(entry, str(exc))
             return None

@@ -11,7 +11,7 @@ from index.errors import (
 )
 
 __all__ = [
-    "QAError", "BadInput", "Conflict", "NotReady", "DocumentNotFound", "CorruptFile",
+    "QAError", "BadInput", "Busy", "Conflict", "NotReady", "DocumentNotFound", "CorruptFile",
     "EmbedderUnavailable", "StorageFull", "StoreError", "StoreUnavailable",
 ]
 
@@ -30,3 +30,11 @@ class Conflict(QAError):
 
 class NotReady(QAError):
     """The model or index is still loading."""
+
+
+class Busy(QAError):
+    """Too much of one kind of work is in progress (document writes): retry after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

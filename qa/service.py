@@ -24,7 +24,8 @@ from qa import answerability, answers, byline, cache, conversation, question, re
 from qa.abandon import checkpoint
 from qa.answers import Passage
 from qa.errors import BadInput, Conflict
-from qa.ingestion import DocumentInput, prepare
+from qa.ingest_worker import IngestWorker
+from qa.ingestion import DocumentInput
 from qa.insights import Insights
 from qa.relatedness import Relatedness
 from qa.segmentation import Segmenter
@@ -86,6 +87,7 @@ class QAService:
     insights: Insights = field(init=False)
     _closing: threading.Event = field(default_factory=threading.Event)
     _warming: threading.Thread | None = None
+    ingest: IngestWorker = field(init=False)  # where a write's costly part runs (qa/ingest_worker.py)
     # What a start could not do but the service serves without (a seed refused on a small disk):
     # said in the log and in /readyz, so an operator sees it without reading the code.
     problems: list[str] = field(default_factory=list)
@@ -102,6 +104,7 @@ class QAService:
                 s.conversation_ttl_seconds, s.max_conversations, per_client=s.max_conversations_per_client,
                 max_turns=s.conversation_turns)
         self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
+        self.ingest = IngestWorker(s.max_document_writes)
         if self.judge.ranker:  # the decision was fitted to what this ranking puts first
             self.weights = self.judge.ranker_weights()
         # Word vectors by an encoder whose vectors do not depend on their batch: the same question
@@ -139,6 +142,7 @@ class QAService:
 
     def close(self) -> None:
         self._closing.set()
+        self.ingest.stop()  # a write still being prepared is not waited for, nor acknowledged
         if self._warming is not None:
             self._warming.join()
         self.insights.close()
@@ -150,8 +154,9 @@ class QAService:
     def put(self, doc: DocumentInput, replace_existing: bool = True, refresh: bool = False) -> PutResult:
         """Add a document, or replace the one with the same id. Re-sending identical content
         changes nothing (unless `refresh`); different content under an existing id needs
-        `replace_existing`."""
-        prepared = prepare(doc, self.segmenter)
+        `replace_existing`. A large document is split in `self.ingest`'s child process; the API
+        bounds the writes in flight with `self.ingest.slot()`."""
+        prepared = self.ingest.prepare(doc, self.segmenter)
         # Checked before the costly embedding, and again under the lock: a concurrent writer may
         # have stored the same id in between.
         unchanged = None if refresh else self._unchanged(prepared, replace_existing)
@@ -162,7 +167,7 @@ class QAService:
         self.backend.check_room(len(prepared.text.encode("utf-8", "surrogatepass")), len(prepared.sentences))
         vectors = self._stored_vectors(prepared.id, texts) if refresh else None
         if vectors is None:
-            vectors = self.embedder.encode(texts)
+            vectors = self.ingest.embed(self.embedder, texts)
         with self.backend.writing():
             unchanged = None if refresh else self._unchanged(prepared, replace_existing)
             if unchanged is not None:

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     min_free_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="A write that would leave less free disk than this in the data "
         "folder is refused with 507 before anything is stored.")
+    max_document_writes: int = Field(
+        2, ge=1, description="Document writes (one document or a batch) in progress at once per process; more are "
+        "answered 503 `busy` with `Retry-After` rather than queued.")
     log_format: Literal["auto", "plain", "json"] = Field(
         "auto", description="How `qa serve` writes its log lines, uvicorn's included: `plain` (time, level, "
         "message), `json` (one object a line, with the request id), or `auto`: plain on a terminal, JSON "
