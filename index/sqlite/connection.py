@@ -1,14 +1,16 @@
-"""The SQLite store's connection helpers: its lock, its write transactions, a schema upgrade, and
-reading one meta value before the store is opened."""
+"""The SQLite store's connection helpers: its lock, its write transactions, a schema upgrade,
+reading one meta value before the store is opened, and the database files beside the store."""
 
 from __future__ import annotations
 
 import errno
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from index.errors import StorageFull
+from index.errors import CorruptFile, StorageFull, StoreUnavailable
 
 
 class StoreLock:
@@ -83,3 +85,36 @@ def read_meta(path: Path, key: str) -> str | None:
     except sqlite3.Error:  # not a database (yet): opening the store says what is wrong with it
         return None
     return str(row[0]) if row else None
+
+
+class SideFile:
+    """A database file beside the store (conversations, insights): one connection shared by the
+    serving threads under a lock, in WAL mode, with SQLite's errors raised as the index's own."""
+
+    def __init__(self, path: Path, what: str, synchronous: str, schema: str) -> None:
+        self.what = what
+        # A writer of another process holds the file for a moment: wait for it rather than fail.
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        self._lock = threading.Lock()
+        try:
+            with self.cursor() as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(f"PRAGMA synchronous={synchronous}")
+                conn.executescript(schema)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.OperationalError as exc:  # busy, locked or unwritable: worth another try later
+                raise StoreUnavailable(f"{self.what} unavailable: {exc}") from exc
+            except sqlite3.DatabaseError as exc:
+                raise CorruptFile(f"{self.what} database is unreadable: {exc}") from exc

@@ -8,13 +8,9 @@ store's writers never queue behind a reader's conversation.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from index.errors import StoreUnavailable
+from index.sqlite.connection import SideFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -27,25 +23,11 @@ CREATE INDEX IF NOT EXISTS conversations_by_time ON conversations (touched);
 
 class SqliteConversations:
     def __init__(self, path: Path) -> None:
-        # A writer of another process holds the file for a moment: wait for it rather than fail.
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
-        self._lock = threading.Lock()
-        with self._cursor() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=OFF")
-            conn.executescript(SCHEMA)
+        self._db = SideFile(path, "conversations", "OFF", SCHEMA)
+        self._cursor = self._db.cursor
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _cursor(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                yield self._conn
-            except sqlite3.OperationalError as exc:  # busy or unwritable: the caller says what it costs
-                raise StoreUnavailable(f"conversations unavailable: {exc}") from exc
+        self._db.close()
 
     def get_conversation(self, conversation_id: str) -> tuple[str, float, str] | None:
         with self._cursor() as conn:

@@ -8,15 +8,10 @@ file damaged), and the rows are statistics: losing the last second of them costs
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from index.errors import CorruptFile, StoreUnavailable
 from index.insights import FIELDS, Insight, StoredInsight, Verdict, stored
-from index.sqlite.connection import Transaction
+from index.sqlite.connection import SideFile, Transaction
 
 # A column added later is added at open, as `add_suggestions_column` does for the store.
 SCHEMA = """
@@ -33,31 +28,11 @@ FILE = "insights.sqlite3"
 
 class SqliteInsights:
     def __init__(self, path: Path) -> None:
-        # A writer of another process holds the file for a moment: wait for it rather than fail.
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
-        self._lock = threading.Lock()
-        try:
-            with self._cursor() as conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.executescript(SCHEMA)
-        except BaseException:
-            self._conn.close()
-            raise
+        self._db = SideFile(path, "insights", "NORMAL", SCHEMA)
+        self._cursor = self._db.cursor
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _cursor(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                yield self._conn
-            except sqlite3.OperationalError as exc:  # busy, locked or unwritable: worth another try later
-                raise StoreUnavailable(f"insights unavailable: {exc}") from exc
-            except sqlite3.DatabaseError as exc:
-                raise CorruptFile(f"insights database is unreadable: {exc}") from exc
+        self._db.close()
 
     def write_insights(self, rows: list[Insight], verdicts: list[Verdict], keep: int,
                        expired_before: float) -> None:
