@@ -1,4 +1,4 @@
-"""Lexical lookups in the sentences' FTS5 postings (Porter-stemmed); BM25 ranking is in `index.sqlite.postings`."""
+"""Lexical lookups in the sentences' FTS5 postings (Porter-stemmed); BM25 ranking is in `index.bm25`."""
 
 from __future__ import annotations
 

@@ -65,18 +65,17 @@ class Storage(Protocol):
     def mentions(self, phrase: str, document_id: str | None = None) -> bool:
         """Whether some sentence (of one document, or of any) holds the phrase's words, stemmed,
         consecutively and in order: "Mrs Smith" is mentioned by "Mrs. Smith's" but not by
-        "Smith, Mrs"; case and punctuation never matter. SQLite matches every word (an FTS5
-        phrase); PostgreSQL's English configuration skips stop words, so "the Times" matches
-        any "Times". False for a phrase without words."""
+        "Smith, Mrs"; case and punctuation never matter; every word counts, stop words too (an
+        FTS5 phrase, on either backend). False for a phrase without words."""
 
     def sentence_ids(self, document_id: str) -> list[int]: ...
 
     def lexical_search(self, text: str, k: int, document_id: str | None = None) -> list[tuple[int, float]]:
         """Best-first (sentence id, score): BM25 (k1 1.2, b 0.75) of the sentences holding any of
-        the text's words, higher is better. Scores compare only within one backend: SQLite counts
-        each occurrence of a term (FTS5's Porter tokenizer, as its bm25()); PostgreSQL counts
-        each term once per sentence (its English stemmer, which drops stop words). `document_id`
-        restricts the result, not the corpus statistics."""
+        the text's words, higher is better, ties by id. As FTS5's bm25() scores them (its Porter
+        tokenizer, term counts, lengths in tokens) on either backend, to the last bit: the same
+        store contents give the same scores (`index.bm25`). `document_id` restricts the result,
+        not the corpus statistics."""
 
     def document_frequencies(self, words: list[str]) -> tuple[dict[str, int], int]:
         """How many sentences hold each word (as the lexical index stems it), and how many
@@ -142,8 +141,10 @@ class Backend(Storage, VectorSearch, Protocol):
 
     def search(self, query: np.ndarray, k: int, only: list[int] | None = None) -> list[tuple[int, float]]:
         """Best-first (sentence id, cosine similarity) of the nearest stored sentences; `only`
-        restricts the search to those ids, exactly. Reflects every write committed before the
-        call (another process's within moments: SQLite + FAISS reload the saved index)."""
+        restricts the search to those ids, exactly. Scored by FAISS on either backend, so the
+        same store contents give the same scores (exact up to `ann_threshold` sentences).
+        Reflects every write committed before the call (another process's within moments:
+        SQLite + FAISS reload the saved index)."""
 
     def vector_count(self) -> int:
         """How many sentence vectors the search sees."""

@@ -215,7 +215,8 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
                          lambda doc_id: print(f"copied {doc_id}", file=sys.stderr))
     finally:
         source.close()
-    print(f"{report.copied} copied, {report.unchanged} unchanged, {report.feedback} feedback items")
+    again = f" ({report.revectored} with their vectors copied again)" if report.revectored else ""
+    print(f"{report.copied} copied, {report.unchanged} unchanged{again}, {report.feedback} feedback items")
     return 0
 
 

@@ -4,6 +4,7 @@ kind of thing asked for (a number, a date, a person, a quote), and the two ranke
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,8 +76,10 @@ class Asked:
     @classmethod
     def of(cls, question: Question, idf: dict[str, float] | None = None) -> Asked:
         terms, weight = frozenset(question.terms), idf or {}
+        # fsum: a set's order follows string hashing, which differs from process to process; a plain
+        # sum in that order differed in the last bit, and so did the confidence (issue #23).
         return cls(question=question, terms=terms, weight=weight,
-                   total=sum(weight.get(t, 1.0) for t in terms), pairs=_pairs(question.text),
+                   total=math.fsum(weight.get(t, 1.0) for t in terms), pairs=_pairs(question.text),
                    names=tuple(n.lower() for n in question.names),
                    speaker=terms_of(question.speaker) if question.speaker else frozenset())
 
@@ -90,7 +93,7 @@ def features(asked: Asked, c: Candidate, max_lexical: float) -> dict[str, float]
         "dense": c.dense,
         "lexical": c.lexical / max_lexical if max_lexical > 0 else 0.0,
         # Rare words matter more: "occupation" says more than "years".
-        "overlap": sum(asked.weight.get(t, 1.0) for t in terms & own) / asked.total if asked.total else 0.0,
+        "overlap": math.fsum(asked.weight.get(t, 1.0) for t in terms & own) / asked.total if asked.total else 0.0,
         "context": len(terms & around) / len(terms) if terms else 0.0,
         "names": _names(asked.names, text, c.title, c.previous),
         "kind": kind,

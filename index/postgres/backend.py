@@ -23,6 +23,7 @@ class PostgresBackend(PostgresStore):
     def __init__(self, config: BackendConfig, embedder: Embedder) -> None:
         assert config.database_url is not None  # the factory opens this backend only for a URL
         super().__init__(config.database_url, embedder.dim)
+        self.exact_up_to = config.ann_threshold  # exact where the SQLite backend's FAISS index is exact
         # Row locks keep writers of several processes apart; this keeps a check-then-write of one
         # process's threads together.
         self._writer = threading.RLock()

@@ -1,13 +1,14 @@
 """PostgreSQL + pgvector backend, selected by `QA_DATABASE_URL`: documents, sentences, their vectors
-(HNSW index) and full-text postings in one database that any number of API processes share.
+(HNSW index) and lexical tokens in one database that any number of API processes share.
 
-Nothing is kept in process memory but a cache of corpus statistics keyed by the generation
-counter, so a document written through one process is answerable through every other at once.
+Nothing is kept in process memory but caches keyed by the generation counter (corpus statistics,
+a term's postings), so a document written through one process is answerable through every other
+at once.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -17,11 +18,15 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from index.cache import Memo
 from index.errors import DocumentNotFound, StorageFull, StoreError, StoreUnavailable
 from index.feedback import FIELDS, Feedback, as_dict
 from index.postgres import sql as pgsql
+from index.postgres.postings import PgPostings
 from index.postgres.search import Search
 from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
+
+log = logging.getLogger("index.postgres.store")
 
 
 def read_meta(url: str, key: str) -> str | None:
@@ -50,7 +55,9 @@ class PostgresStore(Search):
         self._mutex = threading.RLock()
         self._conn = self._connect()
         self._in_snapshot = False
-        self._stats: tuple[int, tuple[int, float]] | None = None
+        self._postings = PgPostings(self._cursor)
+        self._mentions = Memo(100_000)
+        self.exact_up_to = 100_000
         self._create_schema()
 
     def _connect(self) -> psycopg.Connection[Any]:
@@ -67,6 +74,8 @@ class PostgresStore(Search):
                 cur.execute(pgsql.SCHEMA.format(dim=int(self.dim)).encode())
                 row = cur.execute("SELECT atttypmod FROM pg_attribute WHERE attrelid = 'qa_sentences'::regclass "
                                   "AND attname = 'embedding'").fetchone()
+                if filled := self._postings.fill_tokens():
+                    log.warning("the lexical index of %d stored sentences was built again (FTS5 tokens)", filled)
             finally:
                 cur.execute("SELECT pg_advisory_unlock(%s)", (pgsql.SCHEMA_LOCK,))
         if row is None or row[0] != self.dim:
@@ -113,6 +122,7 @@ class PostgresStore(Search):
 
     def close(self) -> None:
         with self._mutex:
+            self._postings.close()
             self._conn.close()
 
     # --- meta -------------------------------------------------------------------------------
@@ -148,6 +158,9 @@ class PostgresStore(Search):
                 for i, s in enumerate(doc.sentences):
                     copy.write_row((ids[i], doc.id, i, s.start, s.end, s.text, s.index_text, s.embed_text,
                                     pgsql.vector_literal(vectors[i])))
+            with cur.copy("COPY qa_tokens (sentence_id, tokens) FROM STDIN") as copy:
+                for i, tokens in enumerate(self._postings.tokens([s.index_text for s in doc.sentences])):
+                    copy.write_row((ids[i], tokens))
             pgsql.bump_generation(cur)
         return removed, ids
 
@@ -207,7 +220,8 @@ class PostgresStore(Search):
         with self._cursor() as cur:
             rows = cur.execute(f"SELECT {pgsql.SENTENCE} FROM qa_sentences WHERE id = ANY(%s::bigint[])",
                                (ids,)).fetchall()
-        return {r[0]: StoredSentence(*r) for r in rows}
+        found = {r[0]: StoredSentence(*r) for r in rows}
+        return {i: found[i] for i in ids if i in found}  # in the order asked, as SQLite gives them
 
     def document_sentences(self, document_id: str) -> list[StoredSentence]:
         with self._cursor() as cur:
@@ -229,7 +243,8 @@ class PostgresStore(Search):
         out: dict[int, list[StoredSentence]] = {}
         for row in rows:
             out.setdefault(row[0], []).append(StoredSentence(*row[1:]))
-        return out
+        # In the order asked, as SQLite gives them: candidates tied in fused rank keep it.
+        return {i: out[i] for i in ids if i in out}
 
     def text_slice(self, document_id: str, start: int, end: int) -> str:
         with self._cursor() as cur:
@@ -249,24 +264,16 @@ class PostgresStore(Search):
             return dict(cur.execute("SELECT id, url FROM qa_documents WHERE id = ANY(%s::text[])",
                                     (document_ids,)).fetchall())
 
-    def mentions(self, phrase: str, document_id: str | None = None) -> bool:
-        sql = "SELECT 1 FROM qa_sentences WHERE postings @@ phraseto_tsquery('english', %s)"
-        with self._cursor() as cur:
-            if document_id is None:
-                return cur.execute(sql + " LIMIT 1", (phrase,)).fetchone() is not None
-            return cur.execute(sql + " AND document_id = %s LIMIT 1", (phrase, document_id)).fetchone() is not None
-
     def sentence_ids(self, document_id: str) -> list[int]:
         with self._cursor() as cur:
-            return [r[0] for r in cur.execute("SELECT id FROM qa_sentences WHERE document_id = %s", (document_id,))]
+            # By position, as SQLite reads them: FAISS scores an article's sentences in this order.
+            return [r[0] for r in cur.execute("SELECT id FROM qa_sentences WHERE document_id = %s ORDER BY position",
+                                              (document_id,))]
 
     def count_documents(self) -> int:
         with self._cursor() as cur:
             row = cur.execute("SELECT count(*) FROM qa_documents").fetchone()
         return int(row[0]) if row else 0
-
-    def count_sentences(self) -> int:
-        return self._corpus_stats()[0]
 
     def iter_embed_texts(self, batch: int = 512) -> Iterator[tuple[list[int], list[str]]]:
         last = -1
@@ -281,9 +288,9 @@ class PostgresStore(Search):
 
     def embedded(self, document_id: str) -> tuple[list[str], np.ndarray]:
         with self._cursor() as cur:
-            rows = cur.execute("SELECT embed_text, embedding::text FROM qa_sentences WHERE document_id = %s "
-                               "ORDER BY position", (document_id,)).fetchall()
-        return [r[0] for r in rows], np.array([json.loads(r[1]) for r in rows], dtype=np.float32) \
+            rows = cur.execute("SELECT embed_text, embedding::real[] FROM qa_sentences WHERE document_id = %s "
+                               "ORDER BY position", (document_id,), binary=True).fetchall()
+        return [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.float32) \
             if rows else np.zeros((0, 0), dtype=np.float32)
 
     def recent_feedback(self, limit: int = 100) -> list[dict[str, Any]]:

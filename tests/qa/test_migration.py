@@ -1,20 +1,23 @@
-"""`qa migrate`: an embedded deployment copied into PostgreSQL answers the same, and a second run
-copies nothing twice."""
+"""`qa migrate`: an embedded deployment copied into PostgreSQL answers the same, a second run
+copies nothing twice but mends vectors stored inexactly, and sentence ids keep the order they
+were written in."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pydantic import SecretStr
 
 from index.embedders.base import FakeEmbedder
 from index.feedback import Feedback
+from index.postgres.store import PostgresStore
 from qa.cli import main
 from qa.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
-from tests.conftest import NEUTRAL, SEEDS
+from tests.conftest import NEUTRAL, SEED_ID, SEEDS
 
 QUESTIONS = ["What did Brokenshire say?", "How many migrants are in Calais?", "When did the mill close?"]
 
@@ -73,5 +76,35 @@ def test_migrate_keeps_when_documents_were_created_and_updated(tmp_path: Path, p
     target = QAService.open(embedded.model_copy(update={"database_url": SecretStr(postgres_url)}), FakeEmbedder())
     try:
         assert {d.id: (d.created_at, d.updated_at) for d in target.documents()} == stamps
+    finally:
+        target.close()
+
+
+def test_migrate_keeps_the_order_sentences_were_written_and_mends_inexact_vectors(
+        tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    embedded = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, embedder="fake", answerability_model=NEUTRAL)
+    source = QAService.open(embedded, FakeEmbedder())
+    source.put(_mill())
+    seed = source.get(SEED_ID)  # created first, written again last: its ids now come after the mill's
+    source.put(DocumentInput(text=seed.text + " Updated.", id=seed.id, title=seed.title, metadata=seed.metadata))
+    written = [source.backend.sentence_ids(d) for d in (SEED_ID, "mill")]
+    source.close()
+    monkeypatch.setenv("QA_DATA_DIR", str(embedded.data_dir))
+    assert main(["migrate", "--to", postgres_url]) == 0
+    target = PostgresStore(postgres_url, FakeEmbedder().dim)
+    try:
+        copied = [target.sentence_ids(d) for d in (SEED_ID, "mill")]
+        assert written[1][-1] < written[0][0] and copied[1][-1] < copied[0][0]  # the mill's first, as written
+        mill = target.document_sentences("mill")
+        vectors = target.embedded("mill")[1]
+        target.replace_vectors([s.id for s in mill], np.round(vectors, 7))  # as an earlier release stored them
+    finally:
+        target.close()
+    capsys.readouterr()
+    assert main(["migrate", "--to", postgres_url]) == 0
+    assert "0 copied, 2 unchanged (1 with their vectors copied again)" in capsys.readouterr().out
+    target = PostgresStore(postgres_url, FakeEmbedder().dim)
+    try:
+        assert np.array_equal(target.embedded("mill")[1], vectors)
     finally:
         target.close()

@@ -1,5 +1,6 @@
 """The PostgreSQL store: the storage contract (tests/index/contract.py), then what only it does:
-vector search in the database, neighbours by position when several writers interleave ids, one
+vector search in the database (scored as FAISS scores), its lexical tokens filled in for a
+database from before, neighbours by position when several writers interleave ids, one
 snapshot per answer, reconnecting, refusing a mismatch."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import psycopg
 import pytest
 
 from index.errors import StoreError, StoreUnavailable
+from index.faiss.vectors import VectorIndex
 from index.postgres.store import PostgresStore, read_meta
 from index.protocols import Storage
 from index.types import NewDocument
@@ -108,3 +110,40 @@ def test_meta_is_readable_before_the_store_is_opened(store: PostgresStore, postg
     assert read_meta(postgres_url, "no-such-key") is None
     with pytest.raises(StoreUnavailable):
         read_meta(f"postgresql://qa@/qa?host={tmp_path}", "vector_model")
+
+
+def test_nearest_is_what_faiss_answers_to_the_last_bit(store: PostgresStore) -> None:
+    # Duplicated vectors tie exactly: FAISS keeps the lowest ids among them, and so must the copy.
+    vectors = unit_vectors(300, DIM, seed=3)
+    vectors[::7] = vectors[5]
+    _, ids = store.put_document(make_doc("a", [f"S{i}." for i in range(300)], vectors=vectors)[0], vectors)
+    faiss = VectorIndex(DIM)
+    faiss.add(ids, vectors)
+    queries = [vectors[5], *unit_vectors(20, DIM, seed=4)]
+    for k in (1, 30, 60):
+        assert [store.nearest(q, k) for q in queries] == [faiss.search(q, k) for q in queries]
+    only = [ids[i] for i in (250, 3, 40, 41, 7, 199)]  # any order: scored in the order given, as FAISS does
+    assert [store.nearest(q, 4, only) for q in queries] == [faiss.search(q, 4, only) for q in queries]
+    store.exact_up_to = 100  # beyond it, the HNSW index's candidates, still scored by FAISS
+    found = store.nearest(queries[1], 10)
+    assert found and all(dict(faiss.search(queries[1], 300))[i] == score for i, score in found)
+
+
+def test_a_database_from_before_gets_its_tokens_at_start(store: PostgresStore, postgres_url: str) -> None:
+    store.put_document(*_doc("a", ["The ferry was late again.", "Ferries run late.", "Buses run on time."]))
+    fresh = store.lexical_search("ferry late", 5), store.document_frequencies(["late", "ferries"]), store.embedded("a")
+    storage = "SELECT attstorage FROM pg_attribute WHERE attrelid = 'qa_sentences'::regclass AND attname = 'embedding'"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:  # as an earlier release left it
+        conn.execute("DROP TABLE qa_tokens")
+        conn.execute("DELETE FROM qa_meta WHERE key = 'lexical_tokens'")
+        conn.execute("ALTER TABLE qa_sentences ADD COLUMN postings tsvector "
+                     "GENERATED ALWAYS AS (to_tsvector('english', index_text)) STORED")
+        conn.execute("ALTER TABLE qa_sentences ALTER COLUMN embedding SET STORAGE EXTENDED")
+        again = PostgresStore(postgres_url, DIM)
+        try:
+            found = again.lexical_search("ferry late", 5), again.document_frequencies(["late", "ferries"])
+            assert found == fresh[:2] and again.get_meta("lexical_tokens") == "porter unicode61"
+            assert np.array_equal(again.embedded("a")[1], fresh[2][1])  # the very same vectors, now in the row
+            assert conn.execute(storage).fetchone() == ("m",)
+        finally:
+            again.close()
