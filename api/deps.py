@@ -58,14 +58,14 @@ async def require_admin(
 
 def check_admin(request: Request, settings: Settings) -> None:
     if settings.admin_key is None:
-        raise HTTPException(403, "writes are disabled: the server has no QA_ADMIN_KEY set")
+        raise HTTPException(403, "admin endpoints (writes, feedback, insights) are off: no QA_ADMIN_KEY is set")
     key = bearer(request)
     if key is None:
         raise HTTPException(401, "missing 'Authorization: Bearer <key>' header",
                             headers={"WWW-Authenticate": "Bearer"})
     # Constant-time comparison: response timing must not reveal how much of a key was right.
     if not hmac.compare_digest(key.encode("utf-8", "surrogatepass"), settings.admin_key.get_secret_value().encode()):
-        raise HTTPException(403, "the key is not valid for writes")
+        raise HTTPException(403, "this needs the admin key (QA_ADMIN_KEY); the key given is not it")
 
 Service = Annotated[QAService, Depends(get_service)]
 Admin = Depends(require_admin)

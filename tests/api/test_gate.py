@@ -71,6 +71,12 @@ def test_writes_off_without_an_admin_key_are_403_from_the_head(service: QAServic
     assert _run(app, "POST", "/documents", [(b"authorization", f"Bearer {ADMIN_KEY}".encode())])[0] == 403
 
 
+def test_an_admin_read_with_another_key_says_it_needs_the_admin_key(client: TestClient) -> None:
+    r = client.get("/insights", headers={"Authorization": "Bearer not-the-admin-key"})
+    assert r.status_code == 403 and "admin key" in r.json()["error"]["message"]
+    assert "write" not in r.json()["error"]["message"]  # GET /insights is no write
+
+
 def test_the_admin_key_still_writes(client: TestClient, admin: dict[str, str]) -> None:
     r = client.post("/documents", json={"id": "gate", "text": "The ferry sails at noon."}, headers=admin)
     assert r.status_code == 201
