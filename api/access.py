@@ -5,7 +5,6 @@ made-up bearer token buys neither a new rate-limit budget nor a new conversation
 from __future__ import annotations
 
 import hashlib
-import hmac
 import math
 import threading
 import time
@@ -16,7 +15,7 @@ from fastapi import Depends, HTTPException, Request
 from pydantic import SecretStr
 
 from api.addresses import budget_key
-from api.deps import bearer, get_settings
+from api.deps import bearer, get_settings, same_key
 from qa.settings import Settings
 
 WINDOWS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
@@ -81,11 +80,7 @@ def fingerprint(key: str) -> str:
 
 
 def _matches(key: str | None, keys: list[SecretStr]) -> bool:
-    if key is None:
-        return False
-    given = key.encode("utf-8", "surrogatepass")
-    # Constant-time per key: timing must not reveal how much of a key was right.
-    return any(hmac.compare_digest(given, k.get_secret_value().encode()) for k in keys)
+    return any(same_key(key, k.get_secret_value()) for k in keys)
 
 
 def is_read_key(request: Request, settings: Settings) -> bool:

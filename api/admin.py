@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import Service, bearer, get_settings
+from api.deps import Service, bearer, get_settings, same_key
 from api.insights import DocumentFilter, SinceDays
 from api.insights_page import PATH, POLICY, key_form, report_page
 from qa.settings import Settings
@@ -40,12 +40,7 @@ def valid_session(token: str | None, key: str, now: float) -> bool:
     issued, _, _ = (token or "").partition(".")
     if not issued.isdigit() or not 0 <= now - int(issued) < SESSION_SECONDS:
         return False
-    # Constant-time: how much of a forged cookie was right must not show in the response time.
-    return hmac.compare_digest((token or "").encode(), session_token(key, int(issued)).encode())
-
-
-def _is_key(given: str | None, key: str) -> bool:
-    return given is not None and hmac.compare_digest(given.encode(), key.encode())
+    return same_key(token, session_token(key, int(issued)))  # constant-time, as every key check
 
 
 AppSettings = Annotated[Settings, Depends(get_settings)]
@@ -58,7 +53,7 @@ def page(request: Request, service: Service, settings: AppSettings, document: Do
     if admin_key is None:
         return _html(key_form(NO_KEY), 403)
     key = admin_key.get_secret_value()
-    if not (_is_key(bearer(request), key) or valid_session(request.cookies.get(COOKIE), key, time.time())):
+    if not (same_key(bearer(request), key) or valid_session(request.cookies.get(COOKIE), key, time.time())):
         return _html(key_form(query=request.url.query), 401)
     return _html(report_page(service.insights.report(document, since), document, since))
 
@@ -69,7 +64,7 @@ async def sign_in(request: Request, settings: AppSettings) -> Response:
     if settings.admin_key is None:
         return _html(key_form(NO_KEY), 403)
     key = settings.admin_key.get_secret_value()
-    if not _is_key(await _posted_key(request), key):
+    if not same_key(await _posted_key(request), key):
         return _html(key_form("That is not the admin key.", request.url.query), 403)
     query = f"?{request.url.query}" if request.url.query else ""
     response = RedirectResponse(PATH + query, status_code=303)

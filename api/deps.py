@@ -26,6 +26,12 @@ def bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def same_key(given: str | None, key: str) -> bool:
+    """Whether `given` is `key`, compared in constant time: the response's timing must not reveal
+    how much of a key was right. Every key check (admin, read, the editors' page) comes here."""
+    return given is not None and hmac.compare_digest(given.encode("utf-8", "surrogatepass"), key.encode())
+
+
 async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -63,8 +69,7 @@ def check_admin(request: Request, settings: Settings) -> None:
     if key is None:
         raise HTTPException(401, "missing 'Authorization: Bearer <key>' header",
                             headers={"WWW-Authenticate": "Bearer"})
-    # Constant-time comparison: response timing must not reveal how much of a key was right.
-    if not hmac.compare_digest(key.encode("utf-8", "surrogatepass"), settings.admin_key.get_secret_value().encode()):
+    if not same_key(key, settings.admin_key.get_secret_value()):
         raise HTTPException(403, "this needs the admin key (QA_ADMIN_KEY); the key given is not it")
 
 Service = Annotated[QAService, Depends(get_service)]

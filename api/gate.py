@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.access import charge, check_reader, is_read_key
 from api.deps import check_admin
-from api.errors import error_response
+from api.errors import HTTP_CODES, error_response
 from api.limits import is_document_path
 from api.security import DOCS_ASSETS
 from qa.server import KEYED  # the flag qa serve's connections read: a keyed body is never cut for room
@@ -93,6 +93,6 @@ class HeadGate:
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str,
                   headers: Mapping[str, str] | None = None) -> None:
-    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 429: "rate_limited"}.get(status, "error")
-    response = error_response(status, code, message, headers={**(headers or {}), "Connection": "close"})
+    response = error_response(status, HTTP_CODES.get(status, "error"), message,
+                              headers={**(headers or {}), "Connection": "close"})
     await response(scope, receive, send)
