@@ -24,7 +24,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api import errors, observability
 from api.access import charge, check_reader, client_identity
-from api.routes import answered, metrics, summary
+from api.routes import answered, metrics, summary, with_urls
 from api.schemas import MAX_QUESTION, SOME_TEXT, AskRequest, AskResponse, DocumentSummary, PassageOut
 from qa.errors import NotReady, StoreError
 from qa.identifiers import MAX_LENGTH, normalized, normalized_or_none
@@ -110,12 +110,12 @@ class Tools:
             service = self._service()
             best: dict[str, PassageOut] = {}
             for passage in service.search(query, k=50):  # more than `limit`: several may share an article
-                shown = PassageOut.model_validate(passage, from_attributes=True)
-                best.setdefault(passage.document_id, shown.model_copy(update={"confidence": None}))
+                if passage.document_id not in best:
+                    shown = PassageOut.model_validate(passage, from_attributes=True)
+                    best[passage.document_id] = shown.model_copy(update={"confidence": None})
             passages = list(best.values())[:limit]
-            urls = service.urls([p.document_id for p in passages])
-            return Found(passages=[p.model_copy(update={"document_url": web_url_or_none(urls.get(p.document_id))})
-                                   for p in passages])
+            with_urls(service, passages)
+            return Found(passages=passages)
 
     def list_articles(self, offset: Annotated[int, Field(ge=0, description="Articles to skip.")] = 0,
                       limit: Annotated[int, Field(ge=1, le=200, description="Articles to return.")] = 50

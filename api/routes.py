@@ -30,6 +30,7 @@ from api.schemas import (
     ErrorResponse,
     FeedbackCreated,
     FeedbackIn,
+    PassageOut,
     Suggestion,
     SuggestionsOut,
 )
@@ -87,11 +88,15 @@ def answered(body: AskRequest, service: QAService, client: str, counts: Metrics 
     if counts is not None:  # None over stdio (`qa mcp`): no /metrics to count for
         counts.answers.labels(outcome).inc()
     response = AskResponse.model_validate(result, from_attributes=True)
-    shown = [*response.passages, *(p for p in (response.answer, response.closest) if p is not None)]
-    urls = service.urls(sorted({p.document_id for p in shown}))
-    for passage in shown:
-        passage.document_url = web_url_or_none(urls.get(passage.document_id))  # a row stored before the rule
+    with_urls(service, [*response.passages, *(p for p in (response.answer, response.closest) if p is not None)])
     return response
+
+
+def with_urls(service: QAService, passages: list[PassageOut]) -> None:
+    """Each passage's `document_url`, its article's, in one lookup for them all."""
+    urls = service.urls(sorted({p.document_id for p in passages}))
+    for passage in passages:
+        passage.document_url = web_url_or_none(urls.get(passage.document_id))  # a row stored before the rule
 
 
 def _json(model: BaseModel) -> Response:
