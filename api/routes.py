@@ -84,9 +84,8 @@ def _answer(body: AskRequest, service: QAService, request: Request) -> AskRespon
 def answered(body: AskRequest, service: QAService, client: str, counts: Metrics | None) -> AskResponse:
     """One question answered as /ask answers it; the MCP `ask` tool's answer too (`api.mcp`)."""
     result = service.ask(body.question, body.document_id, body.top_k, body.conversation_id, client=client)
-    outcome = "answered" if result.answer else "closest" if result.closest else "abstained"
     if counts is not None:  # None over stdio (`qa mcp`): no /metrics to count for
-        counts.answers.labels(outcome).inc()
+        counts.answers.labels(result.outcome).inc()
     response = AskResponse.model_validate(result, from_attributes=True)
     with_urls(service, [*response.passages, *(p for p in (response.answer, response.closest) if p is not None)])
     return response

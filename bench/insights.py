@@ -76,7 +76,7 @@ def play(service: QAService, questions: list[Row], rewordings: list[Row]) -> tup
             conversation = result.conversation_id
             if not q["answerable"] and result.answer_id is not None:
                 labels[result.answer_id] = (q["document_id"], q["why"])
-                outcomes["answered" if result.answer else "closest" if result.closest else "abstained"] += 1
+                outcomes[result.outcome] += 1
     service.insights.flush()
     rows = service.backend.insight_store().read_insights(0.0)
     return [(labels[r.answer_id][0], r.question, labels[r.answer_id][1]) for r in rows

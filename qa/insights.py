@@ -29,6 +29,11 @@ GROUPS_SHOWN = 50  # per article, the largest first
 UNHELPFUL_SHOWN = 20  # per article, the newest first
 
 
+def outcome_of(answer: Passage | None, closest: Passage | None) -> str:
+    """What the reader was shown, as one of OUTCOMES (the insight rows', /metrics' and the benches')."""
+    return "answered" if answer else "closest" if closest else "abstained"
+
+
 @dataclass(frozen=True)
 class Group:
     question: str  # the one nearest the group's centre: what the group asks
@@ -118,9 +123,9 @@ class Insights:
             return None
         shown = answer or closest
         answer_id = secrets.token_urlsafe(12)
-        outcome = "answered" if answer else "closest" if closest else "abstained"
         self._recorder.put(Insight(
-            answer_id, self.clock(), document_id or (shown.document_id if shown else None), question, outcome,
+            answer_id, self.clock(), document_id or (shown.document_id if shown else None), question,
+            outcome_of(answer, closest),
             reason, None if confidence is None else round(confidence, 4), shown.text if shown else None))
         return answer_id
 

@@ -26,7 +26,7 @@ from qa.answers import Passage
 from qa.errors import BadInput, Conflict
 from qa.ingest_worker import IngestWorker
 from qa.ingestion import DocumentInput
-from qa.insights import Insights
+from qa.insights import Insights, outcome_of
 from qa.relatedness import Relatedness
 from qa.segmentation import Segmenter
 from qa.settings import Settings
@@ -51,6 +51,10 @@ class AskResult:
     question: str = ""  # as understood: spelling corrected, a follow-up's referents added
     closest: Passage | None = None
     answer_id: str | None = None  # names this answer in feedback, while insights are recorded
+
+    @property
+    def outcome(self) -> str:
+        return outcome_of(self.answer, self.closest)
 
 
 @dataclass(frozen=True)
