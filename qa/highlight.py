@@ -132,7 +132,7 @@ def _roots(terms: Iterable[str]) -> set[str]:
 def _person(question: Question, text: str) -> tuple[int, int] | None:
     """A name the question does not already give ("who did Ebbers' lawyers call" is not "Ebbers",
     nor "David Blunkett" for "who is the woman Blunkett fell for"), near the question's words."""
-    given = {w.lower() for n in question.names for w in n.split()}
+    given = _given(question)
     found, at = [], 0
     while (run := person_span(text[at:])) is not None:
         start, end = run[0] + at, run[1] + at
@@ -142,9 +142,14 @@ def _person(question: Question, text: str) -> tuple[int, int] | None:
     return _nearest(question, text, found)
 
 
+def _given(question: Question) -> set[str]:
+    """The words of the names the question gives, lower case."""
+    return {w.lower() for n in question.names for w in n.split()}
+
+
 def _places(question: Question, text: str) -> list[tuple[int, int]]:
     """Capitalised runs after "in", "at", "from"... that the question does not already name."""
-    given = {w.lower() for n in question.names for w in n.split()}
+    given = _given(question)
     return [(m.start(1), m.end(1)) for m in _PLACE.finditer(text)
             if not {w.lower() for w in m.group(1).split()} <= given]
 
@@ -166,8 +171,6 @@ def _count(question: Question, text: str) -> list[tuple[int, int]]:
     """Numbers followed closely by a word of the question ("how many migrants" -> "2,300 migrants"),
     or by a unit when the question asks how long, old, far, big or often."""
     asked, counting = set(question.terms), question.text.lower().startswith("how many")
-    if counting and not _about(question, text):
-        return []
     counted, measured = [], []
     for match in _numbers(text):
         end = match.end()
@@ -185,10 +188,13 @@ def _amount(question: Question, text: str) -> list[tuple[int, int]]:
     asked = question.text.lower()
     if asked.startswith("how much") and (found := _money(text) or _shares(text)):
         return found
+    counting = asked.startswith("how many")
+    if counting and not _about(question, text):  # the count must be of what was asked
+        return []
     counted = _count(question, text)
-    if counted or not asked.startswith("how many") or not _about(question, text):
+    if counted or not counting:
         return counted
-    return [(m.start(), _with_unit(text, m.end())) for m in _numbers(text) if not _YEAR.fullmatch(m.group(0))]
+    return [(m.start(), _with_unit(text, m.end())) for m in _numbers(text)]  # _numbers has no years
 
 
 def _about(question: Question, text: str) -> bool:
