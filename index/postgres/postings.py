@@ -93,15 +93,7 @@ class PgPostings(bm25.Postings):
         return done
 
     def _fill(self, batch: int) -> Iterator[list[int]]:
-        last = -1
-        while True:
+        for ids, texts in pgsql.sentence_pages(self._cursor, "index_text", batch):
             with self._cursor() as cur:
-                rows = cur.execute("SELECT id, index_text FROM qa_sentences WHERE id > %s ORDER BY id LIMIT %s",
-                                   (last, batch)).fetchall()
-            if not rows:
-                return
-            ids, tokens = [r[0] for r in rows], self.tokens([r[1] for r in rows])
-            with self._cursor() as cur:
-                cur.execute(_FILL, (ids, [" ".join(t) for t in tokens]))
-            last = ids[-1]
+                cur.execute(_FILL, (ids, [" ".join(t) for t in self.tokens(texts)]))
             yield ids

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
@@ -90,3 +92,18 @@ def scrub(value: Any) -> Any:
     if isinstance(value, list):
         return [scrub(v) for v in value]
     return no_nul(value)
+
+
+def sentence_pages(cursor: Callable[[], AbstractContextManager[psycopg.Cursor[Any]]], column: str,
+                   batch: int) -> Iterator[tuple[list[int], list[str]]]:
+    """Every sentence's id and `column` (a name of ours, never a caller's text), `batch` rows at a
+    time in id order, each page read in its own short cursor: a caller may write between pages."""
+    last = -1
+    while True:
+        with cursor() as cur:
+            rows = cur.execute(f"SELECT id, {column} FROM qa_sentences WHERE id > %s ORDER BY id LIMIT %s",
+                               (last, batch)).fetchall()
+        if not rows:
+            return
+        yield [r[0] for r in rows], [r[1] for r in rows]
+        last = rows[-1][0]

@@ -276,15 +276,7 @@ class PostgresStore(Search):
         return int(row[0]) if row else 0
 
     def iter_embed_texts(self, batch: int = 512) -> Iterator[tuple[list[int], list[str]]]:
-        last = -1
-        while True:
-            with self._cursor() as cur:
-                rows = cur.execute("SELECT id, embed_text FROM qa_sentences WHERE id > %s ORDER BY id LIMIT %s",
-                                   (last, batch)).fetchall()
-            if not rows:
-                return
-            yield [r[0] for r in rows], [r[1] for r in rows]
-            last = rows[-1][0]
+        return pgsql.sentence_pages(self._cursor, "embed_text", batch)
 
     def embedded(self, document_id: str) -> tuple[list[str], np.ndarray]:
         with self._cursor() as cur:
