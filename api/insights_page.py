@@ -12,15 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 from html import escape
 from urllib.parse import urlencode
 
-from qa.insights import Article, Group, Report, Unhelpful
+from qa.insights import LABELS, REASONS, Article, Group, Report, Unhelpful, rates
 
 PATH = "/admin/insights"
 SINCE_CHOICES = (7, 30, 90, 365)
 ARTICLES_SHOWN = 30
 COLOURS = {"answered": "#2e7d32", "closest": "#b26a00", "abstained": "#c62828"}
-LABELS = {"answered": "answered", "closest": "closest passage", "abstained": "no answer"}
-REASONS = {"uncertain": "closest passage shown", "not_in_article": "not in the article",
-           "unresolved_follow_up": "follow-up not understood"}
 STYLE = ("body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:1.5rem auto;padding:0 1rem;color:#1a1a1a}"
          "h1{font-size:1.5rem;margin:0 0 .3rem}h2{font-size:1.15rem;margin:0}h3{font-size:1rem;margin:.8rem 0 .2rem}"
          "a{color:#0b57d0}.muted,.why{color:#555}.why{font-size:.9em}.error{color:#c62828}"
@@ -62,7 +59,7 @@ def _header(report: Report, document: str | None, since: int) -> str:
     keep = f'<input type="hidden" name="document" value="{escape(document)}">' if document else ""
     back = f' · <a href="{escape(_link(None, since))}">all articles</a>' if document else ""
     recording = "on" if report.recording else "off (QA_INSIGHTS): showing what was recorded before"
-    totals = _rates(report.outcomes)
+    totals = rates(report.outcomes)
     return f"""<header><h1>What readers wanted to know</h1>
 <p class="muted">Recording {escape(recording)}. Rows are kept {report.retention_days} days.{back}</p>
 <form method="get" action="{PATH}">{keep}<label>Show <select name="since">{options}</select></label>
@@ -77,12 +74,6 @@ def _grouped_note(report: Report) -> str:
     return f" (the newest {report.grouped} grouped)"
 
 
-def _rates(outcomes: dict[str, int]) -> str:
-    total = sum(outcomes.values())
-    parts = [f"{LABELS[k]} {round(100 * n / total) if total else 0}%" for k, n in outcomes.items() if k in LABELS]
-    return f"{total} question{'' if total == 1 else 's'}: " + ", ".join(parts)
-
-
 def _article(a: Article, start: date, end: date, since: int) -> str:
     title = escape(a.title) if a.title else ("Questions about no one article" if a.document_id is None
                                              else "(article no longer stored)")
@@ -90,7 +81,7 @@ def _article(a: Article, start: date, end: date, since: int) -> str:
     ident = f' <span class="why">{escape(a.document_id)}</span>' if a.document_id else ""
     feedback = f", {a.feedback['unhelpful']} marked unhelpful" if a.feedback["unhelpful"] else ""
     return f"""<section><h2>{title}</h2><p class="muted">{ident}{link}</p>
-<p>{_rates(a.outcomes)}{feedback}.</p>{chart(a.days, start, end)}{_legend()}
+<p>{rates(a.outcomes)}{feedback}.</p>{chart(a.days, start, end)}{_legend()}
 <h3>Asked, not answered</h3>{_groups(a.unanswered)}{_unhelpful(a.unhelpful)}</section>"""
 
 
@@ -133,7 +124,7 @@ def chart(days: dict[str, dict[str, int]], start: date, end: date, width: int = 
     bars = "".join(_bar(first, counts, left + i * step, step, (height - bottom) / top, height - bottom)
                    for i, (first, counts) in enumerate(buckets))
     per = "week" if len(buckets) < (end - start).days + 1 else "day"
-    label = f"Questions per {per} from {buckets[0][0]} to {end}: " + _rates(_sum(c for _, c in buckets))
+    label = f"Questions per {per} from {buckets[0][0]} to {end}: " + rates(_sum(c for _, c in buckets))
     axis = (f'<text x="0" y="10">{top}</text><text x="0" y="{height - bottom}">0</text>'
             f'<text x="{left}" y="{height - 4}">{buckets[0][0]}</text>'
             f'<text x="{width}" y="{height - 4}" text-anchor="end">{end}</text>')

@@ -29,6 +29,19 @@ GROUPS_SHOWN = 50  # per article, the largest first
 UNHELPFUL_SHOWN = 20  # per article, the newest first
 
 
+# The words editors read, on the page and in the terminal alike.
+LABELS = {"answered": "answered", "closest": "closest passage", "abstained": "no answer"}
+REASONS = {"uncertain": "closest passage shown", "not_in_article": "not in the article",
+           "unresolved_follow_up": "follow-up not understood"}
+
+
+def rates(outcomes: dict[str, int]) -> str:
+    """"12 questions: answered 50%, closest passage 25%, no answer 25%"."""
+    total = sum(outcomes.values())
+    parts = [f"{LABELS[k]} {round(100 * n / total) if total else 0}%" for k, n in outcomes.items() if k in LABELS]
+    return f"{total} question{'' if total == 1 else 's'}: " + ", ".join(parts)
+
+
 def outcome_of(answer: Passage | None, closest: Passage | None) -> str:
     """What the reader was shown, as one of OUTCOMES (the insight rows', /metrics' and the benches')."""
     return "answered" if answer else "closest" if closest else "abstained"

@@ -6,11 +6,8 @@ import json
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from qa.insights import Article, Group, Report, Unhelpful
+from qa.insights import LABELS, REASONS, Article, Group, Report, Unhelpful, rates
 
-LABELS = {"answered": "answered", "closest": "closest passage", "abstained": "no answer"}
-REASONS = {"uncertain": "closest passage shown", "not_in_article": "not in the article",
-           "unresolved_follow_up": "follow-up not understood"}
 DAYS_SHOWN = 14
 
 
@@ -32,12 +29,6 @@ def render(report: Report, since_days: int) -> str:
     for article in report.articles:
         lines += ["", *_article(article)]
     return "\n".join(lines) + "\n"
-
-
-def rates(outcomes: dict[str, int]) -> str:
-    total = sum(outcomes.values())
-    shares = ", ".join(f"{LABELS[k]} {round(100 * n / total) if total else 0}%" for k, n in outcomes.items())
-    return f"{total} question{'' if total == 1 else 's'}: {shares}"
 
 
 def _article(a: Article) -> list[str]:
