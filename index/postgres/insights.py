@@ -14,9 +14,9 @@ from typing import Any
 
 import psycopg
 
-from index.errors import StorageFull, StoreUnavailable
+from index.errors import StoreUnavailable
 from index.insights import FIELDS, Insight, StoredInsight, Verdict, stored
-from index.postgres.sql import SCHEMA_LOCK, no_nul
+from index.postgres.sql import SCHEMA_LOCK, cursor_of, no_nul
 
 # A column added later is added here with ADD COLUMN IF NOT EXISTS, as the store's schema does.
 SCHEMA = """
@@ -55,12 +55,10 @@ class PostgresInsights:
                 if self._conn is None or self._conn.closed or self._conn.broken:
                     self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=10,
                                                  options=self._options)
-                with self._conn.transaction() if transaction else _nothing(), self._conn.cursor() as cur:
-                    yield cur
-            except psycopg.errors.DiskFull as exc:
-                raise StorageFull("the database server's disk is full; nothing was stored") from exc
             except psycopg.OperationalError as exc:  # the message may name the host: keep it out of replies
                 raise StoreUnavailable(f"insights unavailable: {type(exc).__name__}") from exc
+            with cursor_of(self._conn, transaction, "insights unavailable") as cur:
+                yield cur
 
     def write_insights(self, rows: list[Insight], verdicts: list[Verdict], keep: int,
                        expired_before: float) -> None:
@@ -86,8 +84,3 @@ class PostgresInsights:
                 found = cur.execute(f"SELECT {columns} FROM qa_insights WHERE created_at >= %s AND document_id = %s "
                                     "ORDER BY id", (since, no_nul(document_id)))
             return [stored(r) for r in found.fetchall()]
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import numpy as np
 import psycopg
 from psycopg.types.json import Jsonb
+
+from index.errors import StorageFull, StoreUnavailable
 
 SCHEMA_LOCK = 0x5141  # advisory lock id: two processes starting together create the schema once
 SCHEMA = """
@@ -107,3 +109,16 @@ def sentence_pages(cursor: Callable[[], AbstractContextManager[psycopg.Cursor[An
             return
         yield [r[0] for r in rows], [r[1] for r in rows]
         last = rows[-1][0]
+
+
+@contextmanager
+def cursor_of(conn: psycopg.Connection[Any], transaction: bool, failed: str) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor (in a transaction, if asked), with the server's failures as the index's errors:
+    `failed` starts the message of an unavailable server (its own may name the host: kept out)."""
+    try:
+        with conn.transaction() if transaction else nullcontext(), conn.cursor() as cur:
+            yield cur
+    except psycopg.errors.DiskFull as exc:  # the transaction rolled back: nothing stored
+        raise StorageFull("the database server's disk is full; nothing was stored") from exc
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(f"{failed}: {type(exc).__name__}") from exc

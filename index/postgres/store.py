@@ -19,7 +19,7 @@ import numpy as np
 import psycopg
 
 from index.cache import Memo
-from index.errors import DocumentNotFound, StorageFull, StoreError, StoreUnavailable
+from index.errors import DocumentNotFound, StoreError, StoreUnavailable
 from index.feedback import FIELDS, Feedback, as_dict
 from index.postgres import sql as pgsql
 from index.postgres.postings import PgPostings
@@ -91,13 +91,8 @@ class PostgresStore(Search):
         with self._mutex:
             if self._conn.closed or self._conn.broken:
                 self._conn = self._connect()
-            try:
-                with self._conn.transaction() if transaction else _nothing(), self._conn.cursor() as cur:
-                    yield cur
-            except psycopg.errors.DiskFull as exc:  # the transaction rolled back: nothing stored
-                raise StorageFull("the database server's disk is full; nothing was stored") from exc
-            except psycopg.OperationalError as exc:
-                raise StoreUnavailable(f"PostgreSQL failed: {type(exc).__name__}") from exc
+            with pgsql.cursor_of(self._conn, transaction, "PostgreSQL failed") as cur:
+                yield cur
 
     @property
     def lock(self) -> AbstractContextManager[None]:
@@ -290,8 +285,3 @@ class PostgresStore(Search):
             rows = cur.execute(f"SELECT {', '.join(FIELDS)} FROM qa_feedback ORDER BY id DESC LIMIT %s",
                                (limit,)).fetchall()
         return [as_dict(r) for r in rows]
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
