@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 from pydantic import AfterValidator, BaseModel, Field
 
 from api.deps import Admin, Service
-from qa.identifiers import DOCUMENT_ID, normalized_or_none
-from qa.insights import Article, Group, Report, Unhelpful
+from qa.ingest.identifiers import DOCUMENT_ID, normalized_or_none
+from qa.insights.report import Article, Group, Report, Unhelpful
 
 router = APIRouter(tags=["insights"])
 DocumentFilter = Annotated[str | None, Query(max_length=200, pattern=DOCUMENT_ID,

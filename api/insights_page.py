@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from html import escape
 from urllib.parse import urlencode
 
-from qa.insights import LABELS, REASONS, Article, Group, Report, Unhelpful, rates
+from qa.insights.report import LABELS, REASONS, Article, Group, Report, Unhelpful, rates
 
 PATH = "/admin/insights"
 SINCE_CHOICES = (7, 30, 90, 365)

@@ -27,7 +27,7 @@ from api.access import charge, check_reader, client_identity
 from api.routes import answered, metrics, summary, with_urls
 from api.schemas import MAX_QUESTION, SOME_TEXT, AskRequest, AskResponse, DocumentSummary, PassageOut
 from qa.errors import NotReady, StoreError
-from qa.identifiers import MAX_LENGTH, normalized, normalized_or_none
+from qa.ingest.identifiers import MAX_LENGTH, normalized, normalized_or_none
 from qa.service import QAService, StoredSentence
 from qa.settings import Settings
 from qa.urls import web_url_or_none

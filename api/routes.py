@@ -34,11 +34,11 @@ from api.schemas import (
     Suggestion,
     SuggestionsOut,
 )
-from qa import suggestions
-from qa.bulk import BulkIngest, Entry
 from qa.errors import NotReady
-from qa.identifiers import DOCUMENT_ID, normalized, normalized_or_none
-from qa.ingestion import MAX_METADATA_DEPTH, DocumentInput, metadata_depth
+from qa.ingest import suggestions
+from qa.ingest.bulk import BulkIngest, Entry
+from qa.ingest.identifiers import DOCUMENT_ID, normalized, normalized_or_none
+from qa.ingest.ingestion import MAX_METADATA_DEPTH, DocumentInput, metadata_depth
 from qa.readiness import Readiness
 from qa.service import DocumentInfo, Feedback, QAService
 from qa.urls import web_url_or_none

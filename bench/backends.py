@@ -32,8 +32,8 @@ from bench._common import ROOT, load
 from bench.latency import interleaved
 from index.backend import open_migration
 from index.embedders.base import FakeEmbedder
-from qa.answerability import NAMES
-from qa.ingestion import DocumentInput
+from qa.answer.answerability import NAMES
+from qa.ingest.ingestion import DocumentInput
 from qa.migration import migrate
 from qa.service import Judged, QAService
 from qa.settings import Settings

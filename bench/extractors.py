@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 
 from bench._common import ROOT
-from qa.cleaning import clean_document
+from qa.ingest.cleaning import clean_document
 
 PAGES = ROOT / "tests" / "data" / "pages"
 Extractor = Callable[[str], str]

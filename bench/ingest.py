@@ -21,8 +21,8 @@ import numpy as np
 
 from bench._common import SHARED, load
 from index.embedders.base import load_embedder
-from qa.ingestion import DocumentInput, prepare
-from qa.segmentation import Segmenter
+from qa.ingest.ingestion import DocumentInput, prepare
+from qa.ingest.segmentation import Segmenter
 from qa.service import QAService
 from qa.settings import Settings
 

@@ -7,14 +7,14 @@
    rewordings of a third of them (bench/data/insights_rewordings.jsonl, written for this bench:
    another reader asking for the same missing thing in other words), as readers of a live article
    would. The rows recorded for the questions left unanswered are read back and grouped per article
-   as GET /insights groups them (`qa.grouping.cluster`), and the groups are scored against the
+   as GET /insights groups them (`qa.insights.grouping.cluster`), and the groups are scored against the
    questions' `why` labels (a rewording carries the label of the question it rewords):
    - pure groups: the share of groups whose questions all ask for the same missing thing (also
      among groups of two or more questions: singletons are pure by construction);
    - pairwise precision (of the pairs put together, the share asking for one thing) and recall
      (of the pairs asking for one thing, the share put together), and NMI against the labels.
    The similarity cut is chosen on half of the articles (even places in sorted order: pairwise F1)
-   and reported on the other half, beside the shipped `qa.grouping.SIMILARITY`.
+   and reported on the other half, beside the shipped `qa.insights.grouping.SIMILARITY`.
 2. Cost. POST /ask (in process, the whole FastAPI stack) with recording on and off, taking turns
    ten questions at a time in the same run, on full answers and on answers from the cache.
 """
@@ -39,11 +39,11 @@ from bench._common import ROOT, load
 from bench.latency import interleaved
 from bench.readers import threads
 from index.embedders.base import FakeEmbedder, exact
-from qa import cache
-from qa.adaptation import fold_of
-from qa.grouping import SIMILARITY, QuestionVectors, cluster, key
-from qa.ingestion import DocumentInput
-from qa.insights import Insights
+from qa.answer import cache
+from qa.ingest.ingestion import DocumentInput
+from qa.insights.grouping import SIMILARITY, QuestionVectors, cluster, key
+from qa.insights.report import Insights
+from qa.learn.adaptation import fold_of
 from qa.service import QAService
 from qa.settings import Settings
 

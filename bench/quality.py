@@ -23,8 +23,8 @@ from typing import Any
 from bench._common import ROOT, SHARED, load
 from bench.evaluate import is_right  # one definition of a right passage
 from index.embedders.base import FakeEmbedder
-from qa import reranking
-from qa.ingestion import DocumentInput
+from qa.answer import reranking
+from qa.ingest.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
 
@@ -52,7 +52,7 @@ def bm25(service: QAService, q: Row) -> tuple[list[str], bool]:
 
 
 def fused(service: QAService, q: Row) -> tuple[list[str], bool]:
-    from qa import retrieval
+    from qa.answer import retrieval
 
     vec = service.embedder.encode([q["question"]])[0]
     cands = retrieval.gather(service.backend, service.backend, vec, q["question"],

@@ -3,7 +3,7 @@
     python -m bench.readers --data ../shared/train/news_readers --adapters /tmp/enc/fold{fold}.npz \\
         --fit-ranker --with-squad [--ship qa/answerability.json]
 
-For each fold k (articles dealt round-robin in sorted order, as `qa.adaptation.fold_of`): a store
+For each fold k (articles dealt round-robin in sorted order, as `qa.learn.adaptation.fold_of`): a store
 of every reader article, embedded by the encoder whose adapter never saw fold k (`--adapters`, with
 `{fold}` in the path; `none` for the plain model); the reranker's weights (`--fit-ranker`) and
 the decision fitted on the other folds' reader questions (their features computed the same way, by
@@ -30,13 +30,13 @@ from typing import Any
 import numpy as np
 
 from bench._common import ROOT
-from qa.adaptation import fold_of, read_jsonl
-from qa.answers import Passage
-from qa.ingestion import DocumentInput
-from qa.reranking import Weights
+from qa.answer.passages import Passage
+from qa.answer.reranking import Weights
+from qa.ingest.ingestion import DocumentInput
+from qa.learn.adaptation import fold_of, read_jsonl
+from qa.learn.training import Example, decide, examples, fit_ranker, ranked_examples, reader_examples, save_examples
 from qa.service import QAService
 from qa.settings import Settings
-from qa.training import Example, decide, examples, fit_ranker, ranked_examples, reader_examples, save_examples
 
 Row = dict[str, Any]
 
@@ -121,7 +121,7 @@ def load_examples(path: Path) -> list[Example]:
 
 
 def squad_examples(args: argparse.Namespace, weights: Weights) -> tuple[list[Example], str]:
-    """The SQuAD part's examples (`qa.training.examples`: answerable, paraphrased, unanswerable,
+    """The SQuAD part's examples (`qa.learn.training.examples`: answerable, paraphrased, unanswerable,
     wrong-article and near-miss questions over a store of every article), computed once by the
     shipped encoder (`--ship-adapter`) ranking with `weights`, and cached in --work."""
     squad_corpus = read_jsonl(args.squad / "corpus.jsonl")

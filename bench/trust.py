@@ -23,7 +23,7 @@ from typing import Any
 from bench._common import ROOT, SHARED, load
 from bench.quality import correct
 from index.embedders.base import FakeEmbedder
-from qa.ingestion import DocumentInput
+from qa.ingest.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
 

@@ -1,4 +1,4 @@
-"""What readers asked and what they got, one row per question, for editors (`qa.insights` decides
+"""What readers asked and what they got, one row per question, for editors (`qa.insights.report` decides
 what goes in and reads it back). A row names the article and the outcome, never the reader: no
 client address, key or conversation id is a column, so none can be stored with a question."""
 

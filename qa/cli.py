@@ -21,7 +21,7 @@ from qa.settings import Settings
 TRAINING_DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "squad_train"
 
 if TYPE_CHECKING:
-    from qa.bulk import Entry, Failure, Report
+    from qa.ingest.bulk import Entry, Failure, Report
     from qa.service import QAService
 
 EXAMPLES = {
@@ -164,8 +164,8 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
     """Trains in a throw-away store, never the user's data folder."""
     import tempfile
 
-    from qa import training
-    from qa.answerability import Model
+    from qa.answer.answerability import Model
+    from qa.learn import training
     from qa.service import QAService
 
     if not 0.5 <= args.precision < 1:
@@ -186,7 +186,7 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
 
 def _train_encoder(settings: Settings, args: argparse.Namespace) -> int:
     from index.embedders.base import resolve_model_path
-    from qa import adaptation
+    from qa.learn import adaptation
 
     if not (args.readers / "questions.jsonl").exists():
         raise QAError(f"{args.readers}: no questions.jsonl (expected the news_readers shape)")
@@ -242,7 +242,7 @@ def _ingest(service: QAService, args: argparse.Namespace) -> int:
     could not be read, cleaned or stored is skipped, not fatal to the rest (exit status 1 then)."""
     from tqdm import tqdm
 
-    from qa.bulk import BulkIngest
+    from qa.ingest.bulk import BulkIngest
 
     if not 1 <= args.batch_sentences <= 100_000:
         raise QAError("--batch-sentences must be between 1 and 100000")
@@ -286,8 +286,8 @@ def _stored_line(document_id: str, name: str, outcome: str) -> str:
 def _entries(paths: list[Path]) -> tuple[Iterator[Entry], list[tuple[Path, str]], int | None]:
     """The documents of every path in order (`-`: JSONL from stdin), the files skipped inside
     folders, and how many documents there are when that is known without reading stdin."""
-    from qa.archive import ARCHIVE_SUFFIXES, from_files, from_jsonl
-    from qa.ingestion import survey
+    from qa.ingest.archive import ARCHIVE_SUFFIXES, from_files, from_jsonl
+    from qa.ingest.ingestion import survey
 
     stdin = [p for p in paths if str(p) == "-"]
     if len(stdin) > 1:
@@ -317,7 +317,7 @@ def _documents(service: QAService, args: argparse.Namespace) -> int:
 
 
 def _insights(service: QAService, args: argparse.Namespace) -> int:
-    from qa.insights_text import as_text
+    from qa.insights.text import as_text
 
     if not 1 <= args.since <= 3650:
         raise QAError("--since must be between 1 and 3650 days")

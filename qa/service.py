@@ -20,15 +20,17 @@ from index.embedders.batching import BatchingEmbedder
 from index.feedback import Feedback
 from index.protocols import Backend
 from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
-from qa import answerability, answers, byline, cache, conversation, question, reranking, retrieval, spelling, startup
+from qa import startup
 from qa.abandon import checkpoint
-from qa.answers import Passage
+from qa.answer import answerability, byline, cache, conversation, question, reranking, retrieval, spelling
+from qa.answer import passages as answers
+from qa.answer.passages import Passage
+from qa.answer.relatedness import Relatedness
 from qa.errors import BadInput, Conflict
-from qa.ingest_worker import IngestWorker
-from qa.ingestion import DocumentInput
-from qa.insights import Insights, outcome_of
-from qa.relatedness import Relatedness
-from qa.segmentation import Segmenter
+from qa.ingest.ingestion import DocumentInput
+from qa.ingest.segmentation import Segmenter
+from qa.ingest.worker import IngestWorker
+from qa.insights.report import Insights, outcome_of
 from qa.settings import Settings
 from qa.startup import encoder_kind
 
@@ -91,7 +93,7 @@ class QAService:
     insights: Insights = field(init=False)
     _closing: threading.Event = field(default_factory=threading.Event)
     _warming: threading.Thread | None = None
-    ingest: IngestWorker = field(init=False)  # where a write's costly part runs (qa/ingest_worker.py)
+    ingest: IngestWorker = field(init=False)  # where a write's costly part runs (qa/ingest/worker.py)
     # What a start could not do but the service serves without (a seed refused on a small disk):
     # said in the log and in /readyz, so an operator sees it without reading the code.
     problems: list[str] = field(default_factory=list)
@@ -355,9 +357,9 @@ class QAService:
         counts, total = self.backend.document_frequencies(list(q.words))
         return {t: math.log(1 + total / (1 + counts[w])) for t, w in zip(q.terms, q.words, strict=True)}
 
-    # --- bulk writes (qa.bulk) --------------------------------------------------------------
+    # --- bulk writes (qa.ingest.bulk) --------------------------------------------------------------
     def put_prepared(self, items: list[tuple[NewDocument, np.ndarray]], save: bool = True) -> list[bool]:
-        """Store documents already prepared and embedded (by `qa.bulk`), in one transaction; whether
+        """Store documents already prepared and embedded (by `qa.ingest.bulk`), in one transaction; whether
         each was new. `save=False` leaves the vector file for a later call: saved once per run, not
         once per batch (a stale file is rebuilt from the store by its next reader: nothing is lost)."""
         # The batch as a whole: each document fitting on its own said nothing of thirty together.

@@ -14,14 +14,14 @@ from index.embedders.onnx import OnnxEmbedder
 from index.protocols import Backend
 from index.types import BackendConfig
 from qa.errors import BadInput, StorageFull
-from qa.ingestion import RECIPE, DocumentInput, find_files, read_file
+from qa.ingest.ingestion import RECIPE, DocumentInput, find_files, read_file
 from qa.settings import Settings
 
 if TYPE_CHECKING:
     from qa.service import QAService
 
 log = logging.getLogger("qa.startup")
-# Trained by `qa train-encoder` (qa/adaptation.py) on readers' questions; its card is encoder.json.
+# Trained by `qa train-encoder` (qa/learn/adaptation.py) on readers' questions; its card is encoder.json.
 ADAPTER_FILE = Path(__file__).with_name("encoder.npz")
 
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from index.embedders.base import FakeEmbedder
-from qa import conversation
+from qa.answer import conversation
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import SEED_ID
@@ -153,7 +153,7 @@ def test_a_stored_row_that_cannot_be_encoded_does_not_break_reads(client: TestCl
                                                                   backend: str) -> None:
     if backend == "postgres":
         pytest.skip("PostgreSQL's jsonb never stored a lone surrogate")
-    from qa.ingestion import DocumentInput
+    from qa.ingest.ingestion import DocumentInput
 
     # As stored by a version before the check: reads must survive it.
     service.put(DocumentInput(text="Stored before the check.", id="old", metadata={"\ud800": "\udc00"}))

@@ -1,6 +1,6 @@
 from fastapi.testclient import TestClient
 
-from qa.segmentation import MAX_SENTENCE
+from qa.ingest.segmentation import MAX_SENTENCE
 from qa.service import QAService
 from tests.conftest import SEED_ID
 

@@ -6,9 +6,9 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from qa import ingestion
 from qa.errors import BadInput
-from qa.ingestion import DocumentInput
+from qa.ingest import ingestion
+from qa.ingest.ingestion import DocumentInput
 from qa.service import QAService
 from tests.conftest import ROOT, SEED_ID
 

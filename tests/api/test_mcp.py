@@ -18,7 +18,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult
 
 from api.app import create_app
-from qa.ingestion import DocumentInput
+from qa.ingest.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import SEED_ID

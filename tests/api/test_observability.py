@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from api.app import ready_line
 from api.observability import QUIETED, UVICORN, JsonFormatter, configure_logging, request_id, resolve_format
 from index.embedders.base import FakeEmbedder
-from qa.ingestion import DocumentInput
+from qa.ingest.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
 

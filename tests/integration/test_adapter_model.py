@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from index.embedders.base import Embedder, exact, load_embedder
-from qa.segmentation import Segmenter
+from qa.ingest.segmentation import Segmenter
 from qa.service import QAService
 from qa.settings import Settings
 from qa.startup import ADAPTER_FILE

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from qa.ingestion import read_file
+from qa.ingest.ingestion import read_file
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import ROOT, SEED_ID, SEEDS

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from index.backend import open_migration
 from index.embedders.base import FakeEmbedder
-from qa.ingestion import DocumentInput
+from qa.ingest.ingestion import DocumentInput
 from qa.migration import migrate
 from qa.service import QAService
 from qa.settings import Settings

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from index.embedders.base import FakeEmbedder
-from qa.answerability import Model
-from qa.ingestion import DocumentInput
+from qa.answer.answerability import Model
+from qa.ingest.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
 

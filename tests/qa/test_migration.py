@@ -14,7 +14,7 @@ from index.embedders.base import FakeEmbedder
 from index.feedback import Feedback
 from index.postgres.store import PostgresStore
 from qa.cli import main
-from qa.ingestion import DocumentInput
+from qa.ingest.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import NEUTRAL, SEED_ID, SEEDS

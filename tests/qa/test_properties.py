@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index.embedders.base import FakeEmbedder
-from qa.cleaning import clean_document
 from qa.errors import BadInput
-from qa.ingestion import DocumentInput
-from qa.segmentation import Segmenter
+from qa.ingest.cleaning import clean_document
+from qa.ingest.ingestion import DocumentInput
+from qa.ingest.segmentation import Segmenter
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import NEUTRAL

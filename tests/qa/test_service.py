@@ -8,7 +8,7 @@ from index.faiss.vectors import INDEX_FILE
 from index.sqlite.store import SqliteStore
 from index.types import NewDocument, NewSentence
 from qa.errors import BadInput, Conflict, DocumentNotFound
-from qa.ingestion import DocumentInput
+from qa.ingest.ingestion import DocumentInput
 from qa.service import QAService, encoder_kind
 from qa.settings import Settings
 from tests.conftest import SEED_ID

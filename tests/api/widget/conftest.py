@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, sync_playwright
 
 from index.embedders.base import FakeEmbedder
-from qa.ingestion import DocumentInput
+from qa.ingest.ingestion import DocumentInput
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import ADMIN_KEY, NEUTRAL, ROOT, SEEDS

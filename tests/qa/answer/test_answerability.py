@@ -1,0 +1,75 @@
+"""The learned answer-or-abstain decision: its file is verified, its features mean what they say."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedders.base import FakeEmbedder
+from index.types import StoredSentence
+from qa.answer.answerability import MODEL_FILE, NAMES, Evidence, Model
+from qa.answer.question import parse
+from qa.answer.relatedness import Relatedness
+from qa.answer.reranking import Asked
+from qa.answer.retrieval import Candidate
+from qa.answer.spelling import Vocabulary
+from qa.errors import CorruptFile
+
+
+def test_the_committed_model_loads_and_has_a_threshold() -> None:
+    model = Model.load(MODEL_FILE)
+    assert model.names == NAMES and 0.0 < model.threshold < 1.0
+    assert 0.0 <= model.probability(np.zeros(len(NAMES))) <= 1.0
+
+
+def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
+    body = json.loads(MODEL_FILE.read_text())
+    body["model"]["bias"] += 1.0
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(body))
+    with pytest.raises(CorruptFile, match="checksum"):
+        Model.load(path)
+
+
+def test_a_model_of_other_features_is_refused(tmp_path: Path) -> None:
+    n = len(NAMES) - 1
+    Model(tuple(NAMES[:n]), np.zeros(n), np.ones(n), np.zeros(n), 0.0, 0.5, {}).save(tmp_path / "m.json")
+    with pytest.raises(CorruptFile, match="other features"):
+        Model.load(tmp_path / "m.json")
+
+
+def test_saved_and_loaded_is_the_same_model(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    n = len(NAMES)
+    model = Model(NAMES, rng.normal(size=n), rng.uniform(0.5, 2, size=n), rng.normal(size=n), 0.3, 0.6, {"a": 1})
+    model.save(tmp_path / "m.json")
+    again = Model.load(tmp_path / "m.json")
+    x = rng.normal(size=n)
+    assert again.probability(x) == pytest.approx(model.probability(x))
+
+
+def _candidate(text: str, score: float, position: int = 0) -> Candidate:
+    sentence = StoredSentence(id=position, document_id="d", position=position, start=0, end=len(text), text=text)
+    return Candidate(sentence=sentence, title="Calais", dense=0.5, lexical=1.0, score=score)
+
+
+def _evidence(question: str, sentences: list[str], article: str) -> dict[str, float]:
+    q = parse(question)
+    ranked = [_candidate(s, 1.0 - i / 10, i) for i, s in enumerate(sentences)]
+    return Evidence(Asked.of(q), ranked, Vocabulary.of([article]), 0, Relatedness(FakeEmbedder())).values()
+
+
+def test_words_asked_about_that_the_article_lacks_are_counted() -> None:
+    article = "Up to 2,300 migrants are in Calais. The mayor spoke last week."
+    died = _evidence("How many migrants died in Calais?", ["Up to 2,300 migrants are in Calais."], article)
+    there = _evidence("How many migrants are in Calais?", ["Up to 2,300 migrants are in Calais."], article)
+    assert died["absent"] > 0 and died["absent_any"] == 1.0 and died["covered_here"] < 1.0
+    assert there["absent"] == 0 and there["covered_here"] == 1.0
+    assert there["explained"] == 1.0 and there["unexplained_max"] == 0.0
+    assert died["explained"] < 1.0 and died["unexplained_max"] > 0.0
+
+
+def test_the_margin_is_the_lead_over_the_runner_up() -> None:
+    values = _evidence("Who spoke?", ["The mayor spoke.", "It rained."], "The mayor spoke. It rained.")
+    assert values["margin"] == pytest.approx(0.1) and values["asks_person"] == 1.0
