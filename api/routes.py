@@ -224,8 +224,8 @@ def prometheus(service: Service, request: Request) -> PlainTextResponse:
     stats = service.stats()
     m.sentences.set(stats["sentences"])
     m.documents.set(stats["documents"])
-    m.cache.labels("hit").set(service.answer_cache.hits)
-    m.cache.labels("miss").set(service.answer_cache.misses)
+    m.cache.labels("hit").set(service.answerer.cache.hits)
+    m.cache.labels("miss").set(service.answerer.cache.misses)
     return PlainTextResponse(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -176,7 +176,8 @@ def plain(archive: Path) -> None:
     on PyTorch (each article's sentences in one call, its default batch of 32), FAISS add."""
     import faiss
 
-    from index.embedders.base import Embedder, FakeEmbedder, SentenceTransformerEmbedder
+    from index.embedders.base import Embedder, FakeEmbedder
+    from index.embedders.pytorch import SentenceTransformerEmbedder
     from qa.ingest.ingestion import DocumentInput, prepare
     from qa.ingest.segmentation import Segmenter
 

@@ -20,7 +20,7 @@ import faiss
 import numpy as np
 
 from bench._common import SHARED, load
-from index.embedders.base import load_embedder
+from index.embedders.loader import load_embedder
 from qa.ingest.ingestion import DocumentInput, prepare
 from qa.ingest.segmentation import Segmenter
 from qa.service import QAService

@@ -137,7 +137,8 @@ def measure_groups(played: Played, vectors: Callable[[list[str]], np.ndarray], a
 def measure_cost(service: QAService, questions: list[Row], limit: int) -> None:
     """POST /ask with recording on and off, taking turns; full answers, then cached ones."""
     on = service.insights
-    off = Insights(service.backend, service.embedder, service.settings.model_copy(update={"insights": False}))
+    off = Insights(service.backend, service.embedder, False, service.settings.insights_max_rows,
+                   service.settings.insights_retention_days)
     sample = [q for q in questions if not q.get("conversation")][: limit + 10]
     client = TestClient(create_app(service.settings, service))
     ask_of = {q["question"]: q["document_id"] for q in sample}
@@ -149,7 +150,7 @@ def measure_cost(service: QAService, questions: list[Row], limit: int) -> None:
         return ask
 
     for phase, cached in (("full answers", False), ("cached answers", True)):
-        service.answer_cache = cache.AnswerCache(4096 if cached else 0)
+        service.answerer.cache = cache.AnswerCache(4096 if cached else 0)
         names = [q["question"] for q in sample] * (3 if cached else 1)  # cached answers are quick: more of them
         if cached:
             for q in names[: len(sample)]:

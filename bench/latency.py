@@ -27,8 +27,9 @@ from pathlib import Path
 
 from bench._common import SHARED, load
 from bench.quality import open_service
-from index.embedders.base import Embedder, load_embedder
+from index.embedders.base import Embedder
 from index.embedders.batching import BatchingEmbedder
+from index.embedders.loader import load_embedder
 
 
 def interleaved(variants: list[tuple[str, Callable[[str], object]]], questions: list[str],

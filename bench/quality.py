@@ -117,7 +117,7 @@ def main() -> int:
             variants.append((f"  - without {name}", full, replace(reranking.Weights(), **{name: 0.0})))
     print(f"{'variant':24} {'squad P@1':>9} {'MRR':>6} {'answered':>8} {'seed P@1':>8} {'abstain':>7} {'p50 ms':>7}")
     for name, ranker, weights in variants:
-        service.weights = weights
+        service.answerer.weights = weights
         s = evaluate(service, ranker, squad, negatives)
         e = evaluate(service, ranker, seed_pos, [])
         print(f"{name:24} {s['P@1']:9.3f} {s['MRR']:6.3f} {s['answered']:8.3f} {e['P@1']:8.3f} "

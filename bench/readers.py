@@ -1,7 +1,7 @@
 """Readers' questions, cross-validated by article: what a reader of a news article gets.
 
     python -m bench.readers --data ../shared/train/news_readers --adapters /tmp/enc/fold{fold}.npz \\
-        --fit-ranker --with-squad [--ship qa/answerability.json]
+        --fit-ranker --with-squad [--ship qa/answer/answerability.json]
 
 For each fold k (articles dealt round-robin in sorted order, as `qa.learn.adaptation.fold_of`): a store
 of every reader article, embedded by the encoder whose adapter never saw fold k (`--adapters`, with
@@ -34,7 +34,8 @@ from qa.answer.passages import Passage
 from qa.answer.reranking import Weights
 from qa.ingest.ingestion import DocumentInput
 from qa.learn.adaptation import fold_of, read_jsonl
-from qa.learn.training import Example, decide, examples, fit_ranker, ranked_examples, reader_examples, save_examples
+from qa.learn.examples import Example, examples, ranked_examples, reader_examples
+from qa.learn.training import decide, fit_ranker, save_examples
 from qa.service import QAService
 from qa.settings import Settings
 
@@ -121,7 +122,7 @@ def load_examples(path: Path) -> list[Example]:
 
 
 def squad_examples(args: argparse.Namespace, weights: Weights) -> tuple[list[Example], str]:
-    """The SQuAD part's examples (`qa.learn.training.examples`: answerable, paraphrased, unanswerable,
+    """The SQuAD part's examples (`qa.learn.examples.examples`: answerable, paraphrased, unanswerable,
     wrong-article and near-miss questions over a store of every article), computed once by the
     shipped encoder (`--ship-adapter`) ranking with `weights`, and cached in --work."""
     squad_corpus = read_jsonl(args.squad / "corpus.jsonl")
@@ -130,7 +131,7 @@ def squad_examples(args: argparse.Namespace, weights: Weights) -> tuple[list[Exa
     key = hashlib.sha256(json.dumps([name, asdict(weights)]).encode()).hexdigest()[:12]
     cached = args.work / f"squad-{key}.npz"
     if not cached.exists():
-        service.weights = weights
+        service.answerer.weights = weights
         save_examples(cached, list(examples(service, squad_corpus, read_jsonl(args.squad / "questions.jsonl"))))
     service.close()
     return load_examples(cached), name
@@ -184,7 +185,7 @@ def main() -> int:
     # Pass 2: the decision's examples, each fold's questions ranked by the ranker that never saw them.
     features: dict[int, list[Example]] = {}
     for k, service in services.items():
-        service.weights = rankers[k]
+        service.answerer.weights = rankers[k]
         features[k] = list(reader_examples(service, of_fold[k]))
         if args.keep:
             save_examples(args.work / f"fold{k}.npz", features[k])
@@ -192,14 +193,14 @@ def main() -> int:
     for k, service in services.items():
         others = [e for j in services if j != k for e in features[j]]
         fitted = decide(others + squad, args.precision, args.closest_precision)
-        service.judge = replace(fitted, ranker=asdict(rankers[k]))
+        service.answerer.model = replace(fitted, ranker=asdict(rankers[k]))
         if args.keep:  # to serve: `QA_ANSWERABILITY_MODEL=<work>/model{k}.json`, with that fold's adapter
-            service.judge.save(args.work / f"model{k}.json")
+            service.answerer.model.save(args.work / f"model{k}.json")
         n = evaluate(service, of_fold[k])
         for key, value in n.items():
             total[key] += value
-        print(json.dumps({"fold": k, "threshold": round(service.judge.threshold, 3),
-                          "closest": round(service.judge.closest, 3), "ranker": asdict(rankers[k]),
+        print(json.dumps({"fold": k, "threshold": round(service.answerer.model.threshold, 3),
+                          "closest": round(service.answerer.model.closest, 3), "ranker": asdict(rankers[k]),
                           **{key: round(v, 4) for key, v in summary(n).items()}}), flush=True)
     print(json.dumps({"fold": "all", **{key: round(v, 4) for key, v in summary(total).items()}}))
     if args.ship is not None:

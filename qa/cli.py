@@ -125,10 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args)
         if args.command == "migrate":
             return _migrate(settings, args)
-        if args.command == "train":
-            return _train(settings, args)
-        if args.command == "train-encoder":
-            return _train_encoder(settings, args)
+        if args.command in ("train", "train-encoder"):
+            from qa.learn import commands  # heavy (the model, scikit-learn); not needed for other verbs
+
+            return commands.train(settings, args) if args.command == "train" else commands.train_encoder(settings, args)
         if args.command == "mcp":
             # By import string, as `qa serve` names the app: this layer never imports the API layer above it.
             importlib.import_module("api.mcp").serve_stdio(settings)
@@ -157,46 +157,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from qa import server
 
     server.run(settings, args.host or settings.host, args.port or settings.port)
-    return 0
-
-
-def _train(settings: Settings, args: argparse.Namespace) -> int:
-    """Trains in a throw-away store, never the user's data folder."""
-    import tempfile
-
-    from qa.answer.answerability import Model
-    from qa.learn import training
-    from qa.service import QAService
-
-    if not 0.5 <= args.precision < 1:
-        raise QAError("--precision must be at least 0.5 and below 1")
-    with tempfile.TemporaryDirectory(prefix="qa-train-") as tmp:
-        scratch = settings.model_copy(update={"data_dir": Path(tmp), "seeds_dir": Path(tmp) / "none",
-                                              "answer_cache_size": 0, "database_url": None})
-        service = QAService.open(scratch, judge=Model.neutral())  # the features, whatever the committed model
-        try:
-            model = training.train(service, args.corpus, args.questions, args.precision, args.examples,
-                                   readers=args.readers)
-        finally:
-            service.close()
-    model.save(args.out)
-    print(json.dumps({"out": str(args.out), "threshold": model.threshold, **model.meta}, indent=1))
-    return 0
-
-
-def _train_encoder(settings: Settings, args: argparse.Namespace) -> int:
-    from index.embedders.base import resolve_model_path
-    from qa.learn import adaptation
-
-    if not (args.readers / "questions.jsonl").exists():
-        raise QAError(f"{args.readers}: no questions.jsonl (expected the news_readers shape)")
-    if args.hold_out is not None and not 0 <= args.hold_out < args.folds:
-        raise QAError(f"--hold-out must be between 0 and {args.folds - 1}")
-    squad = None if str(args.squad) == "none" else args.squad
-    card = adaptation.run(args.readers, squad, args.out, Path(resolve_model_path(settings.model)), args.folds,
-                          args.hold_out, args.epochs, log=lambda line: print(line, file=sys.stderr),
-                          base_name=settings.model)
-    print(json.dumps(card, indent=1))
     return 0
 
 

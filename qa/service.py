@@ -5,16 +5,13 @@ CLI both call. It never names a backend: `qa.startup` opens one from the setting
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
-from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from index.cache import Memo
 from index.embedders.base import Embedder, exact
 from index.embedders.batching import BatchingEmbedder
 from index.feedback import Feedback
@@ -22,10 +19,12 @@ from index.protocols import Backend
 from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
 from qa import startup
 from qa.abandon import checkpoint
-from qa.answer import answerability, byline, cache, conversation, question, reranking, retrieval, spelling
-from qa.answer import passages as answers
+from qa.answer import answerability, conversation, spelling
+from qa.answer.cache import AnswerCache
 from qa.answer.passages import Passage
+from qa.answer.pipeline import Answerer, Judged
 from qa.answer.relatedness import Relatedness
+from qa.answer.understanding import understand
 from qa.errors import BadInput, Conflict
 from qa.ingest.ingestion import DocumentInput
 from qa.ingest.segmentation import Segmenter
@@ -36,8 +35,8 @@ from qa.startup import encoder_kind
 
 # Feedback, DocumentInfo, StoredDocument and StoredSentence are part of this module's interface: the API
 # layer takes them from here rather than reaching past `qa` into `index`.
-__all__ = ["AskResult", "DocumentInfo", "Feedback", "PutResult", "QAService", "StoredDocument", "StoredSentence",
-           "encoder_kind"]
+__all__ = ["AskResult", "DocumentInfo", "Feedback", "Judged", "PutResult", "QAService", "StoredDocument",
+           "StoredSentence", "encoder_kind"]
 log = logging.getLogger("qa.service")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -60,17 +59,6 @@ class AskResult:
 
 
 @dataclass(frozen=True)
-class Judged:
-    """A question's ranked passages and the decision on its best one."""
-
-    answer: Passage | None
-    passages: list[Passage]
-    confidence: float  # the probability that the first passage answers the question
-    evidence: answerability.Evidence | None
-    closest: Passage | None = None  # likely but not certain: shown as the closest passage, never as the answer
-
-
-@dataclass(frozen=True)
 class PutResult:
     document: StoredDocument
     created: bool
@@ -82,23 +70,22 @@ class QAService:
     settings: Settings
     embedder: Embedder
     backend: Backend
+    judge: InitVar[answerability.Model | None] = None  # the answer-or-abstain model; None: the shipped one
     segmenter: Segmenter = field(default_factory=Segmenter)
-    weights: reranking.Weights = field(default_factory=reranking.Weights)
-    conversations: conversation.Conversations | conversation.SharedConversations = field(init=False)
-    answer_cache: cache.AnswerCache[Judged] = field(init=False)
     owns_embedder: bool = False  # one this service loaded (and so closes), not one passed in
-    judge: answerability.Model = field(default_factory=answerability.Model.load)
-    _vocabularies: Memo[str | None, spelling.Vocabulary] = field(default_factory=lambda: Memo(64))
+    answerer: Answerer = field(init=False)  # the answer path's stages (qa/answer/pipeline.py)
+    conversations: conversation.Conversations | conversation.SharedConversations = field(init=False)
     relatedness: Relatedness = field(init=False)
+    vocabularies: spelling.Vocabularies = field(init=False)  # the articles' words, for spelling and the decision
     insights: Insights = field(init=False)
+    ingest: IngestWorker = field(init=False)  # where a write's costly part runs (qa/ingest/worker.py)
     _closing: threading.Event = field(default_factory=threading.Event)
     _warming: threading.Thread | None = None
-    ingest: IngestWorker = field(init=False)  # where a write's costly part runs (qa/ingest/worker.py)
     # What a start could not do but the service serves without (a seed refused on a small disk):
     # said in the log and in /readyz, so an operator sees it without reading the code.
     problems: list[str] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, judge: answerability.Model | None) -> None:
         s = self.settings
         shared = self.backend.conversation_store()
         if shared is not None:  # processes share the data: they share conversations too
@@ -109,16 +96,19 @@ class QAService:
             self.conversations = conversation.Conversations(
                 s.conversation_ttl_seconds, s.max_conversations, per_client=s.max_conversations_per_client,
                 max_turns=s.conversation_turns)
-        self.answer_cache = cache.AnswerCache(self.settings.answer_cache_size)
         self.ingest = IngestWorker(s.max_document_writes)
-        if self.judge.ranker:  # the decision was fitted to what this ranking puts first
-            self.weights = self.judge.ranker_weights()
+        self.vocabularies = spelling.Vocabularies(self.backend)
         # Word vectors by an encoder whose vectors do not depend on their batch: the same question
         # gets the same confidence in every process, right after a start or an hour later.
         encoder = exact(self.embedder)
         self.relatedness = Relatedness(encoder)
+        judge = judge or answerability.Model.load(s.answerability_model or answerability.MODEL_FILE)
+        # The ranking is the one the decision was fitted to (`judge.ranker`).
+        self.answerer = Answerer(self.backend, self.embedder, judge, judge.ranker_weights(), self.relatedness,
+                                 s.candidate_depth, s.min_confidence, s.closest_confidence,
+                                 AnswerCache(s.answer_cache_size))
         # Questions are grouped by the same batch-independent encoder: the same groups in every process.
-        self.insights = Insights(self.backend, encoder, self.settings)
+        self.insights = Insights(self.backend, encoder, s.insights, s.insights_max_rows, s.insights_retention_days)
 
     # --- lifecycle --------------------------------------------------------------------------
     @classmethod
@@ -126,11 +116,12 @@ class QAService:
              judge: answerability.Model | None = None) -> QAService:
         owns_embedder = embedder is None
         embedder, backend = startup.open_parts(settings, embedder)
-        judge = judge or answerability.Model.load(settings.answerability_model or answerability.MODEL_FILE)
         service = cls(settings=settings, embedder=embedder, backend=backend, owns_embedder=owns_embedder,
                       judge=judge)
-        startup.prepare_again_if_recipe_changed(service)
-        startup.seed_once(service)
+        for problem in (startup.prepare_again_if_recipe_changed(backend, service.put),
+                        startup.seed_once(backend, settings.seeds_dir, service.put)):
+            if problem is not None:
+                service.problems.append(problem)
         service._warming = threading.Thread(target=service._learn_stored_words, name="qa-words", daemon=True)
         service._warming.start()
         return service
@@ -249,63 +240,35 @@ class QAService:
         for past_question, past_answer in (history or [])[-self.settings.conversation_turns:]:
             self.conversations.record(convo, conversation.Turn(past_question, past_question, past_answer, document_id))
         checkpoint()
-        text = spelling.correct(text, self.vocabulary(document_id))
-        resolved = conversation.resolve(text, convo.turns)
-        previous = convo.turns[-1] if resolved != text else None
-        if previous is not None and document_id is None:
-            document_id = previous.document_id  # a follow-up stays on the article it follows
-        if previous is None:
-            key = cache.key_for(text, document_id, top_k, self.backend.generation())
-            judged = self.answer_cache.get(key) or self.judge_question(text, text, document_id, top_k, None)
-            self.answer_cache.put(key, replace(judged, evidence=None))  # the candidates need not be kept
-        else:
-            judged = self.judge_question(text, resolved, document_id, top_k, previous)
-        answer, closest = judged.answer, judged.closest
-        why = None if answer else "uncertain" if closest else conversation.abstention(text, resolved, convo.turns)
+        understood = understand(text, document_id, convo.turns, self.vocabularies.of)
+        judged = self.answerer.answer(understood, top_k)
+        answer, closest, document_id = judged.answer, judged.closest, understood.document_id
+        why = None if answer else "uncertain" if closest else conversation.abstention(
+            understood.text, understood.resolved, convo.turns)
         # What the reader was shown, answer or closest passage, is what a follow-up refers back to.
         shown = answer or closest
         self.conversations.record(convo, conversation.Turn(
-            text, resolved, shown.text if shown else None, shown.document_id if shown else document_id,
-            shown.sentence_index if shown else None))
-        answer_id = self.insights.record(resolved, document_id, answer, closest, why,
+            understood.text, understood.resolved, shown.text if shown else None,
+            shown.document_id if shown else document_id, shown.sentence_index if shown else None))
+        answer_id = self.insights.record(understood.resolved, document_id, answer, closest, why,
                                          judged.confidence if judged.passages else None)
         return AskResult(answer=answer, passages=judged.passages, conversation_id=convo.id, abstention=why,
-                         question=resolved, closest=closest, answer_id=answer_id)
+                         question=understood.resolved, closest=closest, answer_id=answer_id)
 
     def search(self, text: str, document_id: str | None = None, k: int = 10) -> list[Passage]:
         """The `k` passages that best match `text`, ranked as for an answer but with no decision to
         answer or abstain, and no conversation: for finding which articles speak of something."""
+        return self.judged(text, document_id, k).passages
+
+    def judged(self, text: str, document_id: str | None = None, top_k: int = 3) -> Judged:
+        """`text` judged with no conversation and no cache, the decision's evidence included: for
+        search, and for the benches and tests that look at what the decision saw."""
         text = self._checked(text, document_id)
-        text = spelling.correct(text, self.vocabulary(document_id))
-        return self.judge_question(text, text, document_id, k, None).passages
+        return self.answerer.judge(understand(text, document_id, [], self.vocabularies.of), top_k)
 
     def vocabulary(self, document_id: str | None) -> spelling.Vocabulary:
         """The words of the searched articles, read once per store generation."""
-        backend = self.backend
-        with backend.lock:
-            return self._vocabularies.get(backend.generation(), document_id, lambda: spelling.Vocabulary.of(
-                backend.get_document(d).text for d in ([document_id] if document_id else backend.document_ids())))
-
-    def judge_question(self, text: str, resolved: str, document_id: str | None, top_k: int,
-                       previous: conversation.Turn | None) -> Judged:
-        if (from_page := byline.answer(text, document_id, self.backend)) is not None:
-            return Judged(from_page, [from_page], 1.0, None)
-        # Counted while it is answered: the encoder takes both cores only for a lone question.
-        load = self.embedder.load if isinstance(self.embedder, BatchingEmbedder) else nullcontext()
-        with load:
-            # The vector first, BM25 after (under the lock): see docs/decisions.md.
-            checkpoint()
-            query_vector = self.embedder.encode([resolved])[0]
-            checkpoint()
-            asked = question.parse(text)
-            vocabulary = self.vocabulary(document_id)
-            # One consistent view of the store while the answer is put together: a concurrent
-            # replace or delete must not remove a sentence between finding it and quoting it.
-            with self.backend.lock:
-                q, idf = self._focus(asked, resolved)
-                ranked = self._rank(q, idf, resolved, query_vector, document_id, previous)
-                checkpoint()
-                return self._decide(q, idf, ranked, document_id, top_k, vocabulary)
+        return self.vocabularies.of(document_id)
 
     def _checked(self, text: str, document_id: str | None) -> str:
         # Control characters carry no meaning in a question, and PostgreSQL cannot store NUL.
@@ -315,47 +278,6 @@ class QAService:
         if document_id is not None:
             self.backend.get_document(document_id)  # raises DocumentNotFound
         return text
-
-    def _focus(self, asked: question.Question, resolved: str) -> tuple[question.Question, dict[str, float]]:
-        # Words come from what was asked; the referents a follow-up brought in count as names, so a
-        # sentence that says "he" next to one naming him is not beaten by the previous answer.
-        names = question.parse(resolved).names if resolved != asked.text else asked.names
-        q = replace(asked, names=names)
-        return q, self._idf(q)
-
-    def _rank(self, q: question.Question, idf: dict[str, float], resolved: str, query_vector: np.ndarray,
-              document_id: str | None, previous: conversation.Turn | None) -> list[retrieval.Candidate]:
-        candidates = retrieval.gather(self.backend, self.backend, query_vector, resolved,
-                                      self.settings.candidate_depth, document_id)
-        focus = None
-        # A metadata answer ("who wrote this?") has no sentence (-1): it gives no sentence a head start.
-        at = previous.sentence_index if previous is not None else None
-        if previous is not None and previous.document_id and at is not None and at >= 0:
-            focus = (previous.document_id, at)
-        return reranking.rerank(q, candidates, self.weights, idf, focus)
-
-    def _decide(self, q: question.Question, idf: dict[str, float], ranked: list[retrieval.Candidate],
-                document_id: str | None, top_k: int, vocabulary: spelling.Vocabulary) -> Judged:
-        if not ranked:
-            return Judged(None, [], 0.0, None)
-        missing = answers.missing_names(self.backend, q, document_id)
-        evidence = answerability.Evidence(reranking.Asked.of(q, idf), ranked, vocabulary, len(missing),
-                                          self.relatedness)
-        chosen, confidence = self.judge.choose(evidence)
-        ranked = [ranked[chosen], *ranked[:chosen], *ranked[chosen + 1:]]
-        s = self.settings
-        threshold = s.min_confidence if s.min_confidence is not None else self.judge.threshold
-        near = s.closest_confidence if s.closest_confidence is not None else self.judge.closest
-        known = answers.names_known(missing, q)
-        shown = confidence >= threshold and known
-        passages = [answers.to_passage(self.backend, c, q if shown and i == 0 else None, confidence if i == 0 else None)
-                    for i, c in enumerate(ranked[:top_k])]
-        closest = passages[0] if not shown and known and confidence >= min(near, threshold) else None
-        return Judged(passages[0] if shown else None, passages, confidence, evidence.at(chosen), closest)
-
-    def _idf(self, q: question.Question) -> dict[str, float]:
-        counts, total = self.backend.document_frequencies(list(q.words))
-        return {t: math.log(1 + total / (1 + counts[w])) for t, w in zip(q.terms, q.words, strict=True)}
 
     # --- bulk writes (qa.ingest.bulk) --------------------------------------------------------------
     def put_prepared(self, items: list[tuple[NewDocument, np.ndarray]], save: bool = True) -> list[bool]:

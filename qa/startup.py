@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from index.backend import open_backend, stored_model
-from index.embedders.base import Embedder, load_embedder
+from index.embedders.base import Embedder
 from index.embedders.batching import BatchingEmbedder
+from index.embedders.loader import load_embedder
 from index.embedders.onnx import OnnxEmbedder
 from index.protocols import Backend
 from index.types import BackendConfig
 from qa.errors import BadInput, StorageFull
 from qa.ingest.ingestion import RECIPE, DocumentInput, find_files, read_file
 from qa.settings import Settings
-
-if TYPE_CHECKING:
-    from qa.service import QAService
 
 log = logging.getLogger("qa.startup")
 # Trained by `qa train-encoder` (qa/learn/adaptation.py) on readers' questions; its card is encoder.json.
@@ -67,47 +65,53 @@ def _batching(embedder: Embedder, threads: int) -> BatchingEmbedder:
     return BatchingEmbedder(embedder, shared=one_core)
 
 
-def prepare_again_if_recipe_changed(service: QAService) -> None:
+class Put(Protocol):
+    """How a start stores a document: `QAService.put` (passed in, so this module needs no service)."""
+
+    def __call__(self, doc: DocumentInput, replace_existing: bool = True, refresh: bool = False) -> object: ...
+
+
+def prepare_again_if_recipe_changed(backend: Backend, put: Put) -> str | None:
     """Documents stored by an earlier version were indexed under other texts: prepare them
     again from their stored text, once, so old and new ones rank alike. One at a time (a
     large store's texts never sit in memory together); vectors are reused where the embedded
-    text is unchanged. Under the write lock: of several processes starting together, one does it."""
-    backend = service.backend
+    text is unchanged. Under the write lock: of several processes starting together, one does it.
+    Returns what it could not do, if anything."""
     with backend.writing():
         if backend.get_meta("ingest_recipe") == RECIPE:
-            return
+            return None
         ids = backend.document_ids()
         if ids:
             log.warning("indexing %d stored documents again (ingest recipe %s)", len(ids), RECIPE)
         for document_id in ids:
             doc = backend.get_document(document_id)
             try:
-                service.put(DocumentInput(text=doc.text, id=doc.id, title=doc.title, url=doc.url,
-                                          metadata=doc.metadata), refresh=True)
+                put(DocumentInput(text=doc.text, id=doc.id, title=doc.title, url=doc.url, metadata=doc.metadata),
+                    refresh=True)
             except BadInput as exc:  # keeps its old indexing rather than keep the service down
                 log.warning("document %r kept as indexed before: %s", document_id, exc)
             except StorageFull as exc:  # the same: reads never wait for disk space
                 problem = f"stored documents are indexed as before the upgrade: {exc}; tried again at the next start"
                 log.warning("%s", problem)
-                service.problems.append(problem)
-                return
+                return problem
         backend.set_meta("ingest_recipe", RECIPE)
+    return None
 
 
-def seed_once(service: QAService) -> None:
+def seed_once(backend: Backend, seeds: Path, put: Put) -> str | None:
     """Ingest the seed articles on the first start. Reads do not depend on them: on a disk too
     small to take them the service starts without them (said in the log and /readyz) and tries
-    again at the next start."""
-    backend, seeds = service.backend, service.settings.seeds_dir
+    again at the next start. Returns what it could not do, if anything."""
     with backend.writing():
         if backend.get_meta("seeded") or not seeds.is_dir():
-            return
+            return None
         try:
             for path in find_files([seeds]):
-                service.put(read_file(path), replace_existing=False)
+                put(read_file(path), replace_existing=False)
                 log.info("ingested seed %s", path.name)
             backend.set_meta("seeded", "1")
         except StorageFull as exc:
             problem = f"the seed articles were not stored: {exc}; serving without them, tried again at the next start"
             log.warning("%s", problem)
-            service.problems.append(problem)
+            return problem
+    return None

@@ -1,4 +1,6 @@
-"""Sentence embedders: the real sentence-transformers model and a deterministic fake for tests."""
+"""What every sentence embedder is (`Embedder`), the deterministic fake the tests use, and where a
+model's files are. The real encoders: `index.embedders.pytorch` and `index.embedders.onnx`; which
+one a setting names: `index.embedders.loader`."""
 
 from __future__ import annotations
 
@@ -9,8 +11,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-
-from index.errors import EmbedderUnavailable
 
 Matrix = np.ndarray
 _WORD = re.compile(r"\w+")
@@ -71,57 +71,3 @@ def resolve_model_path(model: str) -> str:
         return model
     getter = getattr(module, "get_model_path", None)
     return str(getter()) if callable(getter) else model
-
-
-class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 (or any sentence-transformers model) loaded from local files only."""
-
-    def __init__(self, model: str, threads: int = 0, name: str | None = None) -> None:
-        try:
-            import torch
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:  # pragma: no cover - dependency missing
-            raise EmbedderUnavailable(f"sentence-transformers is not installed: {exc}") from exc
-        if threads > 0:
-            torch.set_num_threads(threads)
-        path = resolve_model_path(model)
-        try:
-            # local_files_only: never reach for a model hub at run time.
-            self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
-        except Exception as exc:
-            raise EmbedderUnavailable(f"cannot load model {model!r} from local files: {exc}") from exc
-        self.name = name or model
-        getter = getattr(self._model, "get_embedding_dimension", None) or \
-            self._model.get_sentence_embedding_dimension
-        self.dim = int(getter() or 0)
-
-    def encode(self, texts: list[str], batch_size: int = 64) -> Matrix:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
-
-
-def load_embedder(kind: str, model: str, threads: int = 0, cache_dir: Path | None = None,
-                  adapter: Path | None = None) -> Embedder:
-    """`kind`: "sentence-transformers" (PyTorch), "onnx" / "onnx-int8" (ONNX Runtime, exported
-    once into `cache_dir`), or "fake". `adapter`: a low-rank adapter added to the model first
-    (`index.embedders.adapter`); the encoder's name then says which, so vectors of the plain
-    model and of the adapted one are never mixed in one store."""
-    if kind == "fake":
-        return FakeEmbedder()
-    cache = cache_dir or Path("models")
-    name = model
-    if adapter is not None:
-        from index.embedders.adapter import adapted_folder, fingerprint
-
-        name = f"{model}+{fingerprint(adapter)}"
-        model = str(adapted_folder(Path(resolve_model_path(model)), adapter, cache))
-    if kind in ("onnx", "onnx-int8"):
-        from index.embedders.onnx import OnnxEmbedder
-
-        return OnnxEmbedder(model, cache, threads, quantize=kind == "onnx-int8", name=name)
-    return SentenceTransformerEmbedder(model, threads=threads, name=name)

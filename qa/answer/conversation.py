@@ -147,15 +147,16 @@ _EXISTENTIAL = re.compile(r"\bthere\s+(?:is|are|was|were|be|been|will|would|has|
                           r"\b(?:is|are|was|were|will|would|be|has|have|had)\s+there\b", re.IGNORECASE)
 
 
-def is_follow_up(question: str) -> bool:
-    q = parse(question)
-    return bool(_REFERRING.search(_EXISTENTIAL.sub(" ", question))) or (not q.names and len(question.split()) <= 4)
+def is_follow_up(question: str, names: tuple[str, ...] | None = None) -> bool:
+    """`names`: the question's names, when the caller has parsed it already."""
+    names = parse(question).names if names is None else names
+    return bool(_REFERRING.search(_EXISTENTIAL.sub(" ", question))) or (not names and len(question.split()) <= 4)
 
 
-def resolve(question: str, turns: list[Turn]) -> str:
+def resolve(question: str, turns: list[Turn], names: tuple[str, ...] | None = None) -> str:
     """Append what the previous turn was about to a question that refers back to it: at most
     MAX_CARRIED short names (or words), whatever the length of the history."""
-    if not turns or not is_follow_up(question):
+    if not turns or not is_follow_up(question, names):
         return question
     last = turns[-1]
     # Multi-word names in the answer are the likeliest referents of "she" or "they".

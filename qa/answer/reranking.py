@@ -106,12 +106,11 @@ def features(asked: Asked, c: Candidate, max_lexical: float) -> dict[str, float]
     }
 
 
-def rerank(question: Question, candidates: list[Candidate], weights: Weights = Weights(),
-           idf: dict[str, float] | None = None, focus: tuple[str, int] | None = None) -> list[Candidate]:
+def rerank(asked: Asked, candidates: list[Candidate], weights: Weights = Weights(),
+           focus: tuple[str, int] | None = None) -> list[Candidate]:
     """Order candidates by weighted features. `focus` is (document, sentence index) of the answer a
     follow-up refers back to: "What is it for?" is most likely answered there or next to it."""
     max_lexical = max((c.lexical for c in candidates), default=0.0)
-    asked = Asked.of(question, idf)
     w = weights.__dict__
     for c in candidates:
         values = features(asked, c, max_lexical)

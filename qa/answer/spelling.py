@@ -21,6 +21,8 @@ from importlib import resources
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from index.cache import Memo
+from index.protocols import Storage
 from qa.answer.question import stem
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
@@ -89,6 +91,19 @@ class Vocabulary:
 
     def has_stem(self, term: str) -> bool:
         return term in self.stems
+
+
+class Vocabularies:
+    """The vocabulary of one article, or of all (None), read once per store generation."""
+
+    def __init__(self, store: Storage, max_items: int = 64) -> None:
+        self._store, self._memo = store, Memo[str | None, Vocabulary](max_items)
+
+    def of(self, document_id: str | None) -> Vocabulary:
+        store = self._store
+        with store.lock:
+            return self._memo.get(store.generation(), document_id, lambda: Vocabulary.of(
+                store.get_document(d).text for d in ([document_id] if document_id else store.document_ids())))
 
 
 def correct(question: str, vocabulary: Vocabulary) -> str:

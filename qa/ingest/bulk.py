@@ -14,17 +14,37 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from index.types import NewDocument
+from index.embedders.base import Embedder
+from index.types import NewDocument, StoredDocument
 from qa.errors import DocumentNotFound, NotReady, QAError
 from qa.ingest.cleaning import clean_document
 from qa.ingest.ingestion import DocumentInput, identity, prepare_cleaned
+from qa.ingest.segmentation import Segmenter
+from qa.ingest.worker import IngestWorker
 
-if TYPE_CHECKING:
-    from qa.service import QAService
+
+class Learner(Protocol):
+    def learn_article(self, text: str) -> None: ...
+
+
+class Target(Protocol):
+    """What bulk ingest writes through: a `QAService`, described here so that ingest/ needs nothing
+    above it."""
+
+    @property
+    def ingest(self) -> IngestWorker: ...
+    @property
+    def segmenter(self) -> Segmenter: ...
+    @property
+    def embedder(self) -> Embedder: ...
+    @property
+    def relatedness(self) -> Learner: ...
+    def get(self, document_id: str) -> StoredDocument: ...
+    def put_prepared(self, items: list[tuple[NewDocument, np.ndarray]], save: bool = True) -> list[bool]: ...
 
 # Sentences per encoder call: long enough that sorting by length leaves little padding, short enough
 # that progress moves and one call's tensors stay small.
@@ -71,7 +91,7 @@ class _Pending:
 
 @dataclass
 class BulkIngest:
-    service: QAService
+    service: Target
     replace_existing: bool = False
     batch_sentences: int = 2048
     learn_words: bool = True  # a server answers better at once; a one-off CLI process has no use for it
@@ -195,7 +215,7 @@ class BulkIngest:
             self.on_progress(self.report)
 
 
-def embed_sorted(service: QAService, texts: list[str]) -> np.ndarray:
+def embed_sorted(service: Target, texts: list[str]) -> np.ndarray:
     """Vectors of `texts` in their order, embedded shortest first in chunks of similar length (a
     chunk is padded to its longest text, so mixed lengths would waste much of the work), and each
     distinct text once (an archive repeats its boilerplate lines: "Share this story", credits)."""

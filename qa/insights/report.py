@@ -21,7 +21,6 @@ from index.protocols import Backend
 from qa.answer.passages import Passage
 from qa.insights.grouping import QuestionVectors, cluster, key
 from qa.insights.recording import Recorder
-from qa.settings import Settings
 
 DAY = 86_400.0
 GROUPED_LIMIT = 2000  # the newest unanswered questions of a report that are grouped: bounds its cost
@@ -108,7 +107,9 @@ class Insights:
 
     backend: Backend
     embedder: Embedder
-    settings: Settings
+    enabled: bool  # recording; reports of what was recorded before are read either way
+    max_rows: int
+    retention_days: int
     clock: Callable[[], float] = time.time
     _recorder: Recorder | None = field(init=False, default=None)
     _vectors: QuestionVectors = field(init=False)
@@ -116,8 +117,8 @@ class Insights:
     def __post_init__(self) -> None:
         self._vectors = QuestionVectors(self.embedder)
         self._prune()  # rows past their retention go at every start, recording or not
-        if self.settings.insights:
-            self._recorder = Recorder(self.backend.insight_store(), self.settings.insights_max_rows,
+        if self.enabled:
+            self._recorder = Recorder(self.backend.insight_store(), self.max_rows,
                                       self._retention)
 
     @property
@@ -126,7 +127,7 @@ class Insights:
 
     @property
     def _retention(self) -> float:
-        return self.settings.insights_retention_days * DAY
+        return self.retention_days * DAY
 
     def record(self, question: str, document_id: str | None, answer: Passage | None, closest: Passage | None,
                reason: str | None, confidence: float | None) -> str | None:
@@ -162,7 +163,7 @@ class Insights:
         rows = self.backend.insight_store().read_insights(now - since_days * DAY, document_id)
         unanswered = [r for r in rows if r.outcome != "answered"]
         grouped = unanswered[-GROUPED_LIMIT:]  # the newest: grouping costs an embedding per new question
-        return Report(self.recording, now - since_days * DAY, now, self.settings.insights_retention_days,
+        return Report(self.recording, now - since_days * DAY, now, self.retention_days,
                       self._articles(rows, grouped), len(unanswered), len(grouped))
 
     def _articles(self, rows: list[StoredInsight], grouped: list[StoredInsight]) -> list[Article]:
@@ -183,7 +184,7 @@ class Insights:
         return dict(zip(distinct, self._vectors.of(distinct), strict=True))
 
     def _prune(self) -> None:
-        self.backend.insight_store().write_insights([], [], self.settings.insights_max_rows,
+        self.backend.insight_store().write_insights([], [], self.max_rows,
                                                     self.clock() - self._retention)
 
     def close(self) -> None:

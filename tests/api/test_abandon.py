@@ -30,9 +30,9 @@ def test_a_timed_out_question_stops_at_the_next_stage(settings: Settings, servic
         ranked.append(time.monotonic())
         return real_rank(*args, **kwargs)
 
-    real_rank = service._rank
+    real_rank = service.answerer.rank
     monkeypatch.setattr(service.embedder, "encode", slow_encode)
-    monkeypatch.setattr(service, "_rank", counting_rank)
+    monkeypatch.setattr(service.answerer, "rank", counting_rank)
     tuned = settings.model_copy(update={"request_timeout_seconds": 0.3})
     with TestClient(create_app(tuned, service)) as c:
         r = c.post("/ask", json={"question": "Where does the ferry sail from?"})

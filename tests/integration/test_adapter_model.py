@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedders.base import Embedder, exact, load_embedder
+from index.embedders.base import Embedder, exact
+from index.embedders.loader import load_embedder
 from qa.ingest.segmentation import Segmenter
 from qa.service import QAService
 from qa.settings import Settings

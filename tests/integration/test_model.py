@@ -94,7 +94,7 @@ def test_pronoun_and_elliptical_follow_ups(real: QAService, first: str, follow_u
 
 
 def test_onnx_backend_gives_the_pytorch_vectors(real: QAService, tmp_path_factory: pytest.TempPathFactory) -> None:
-    from index.embedders.base import load_embedder
+    from index.embedders.loader import load_embedder
 
     cache = tmp_path_factory.mktemp("onnx")
     onnx = load_embedder("onnx", real.settings.model, 1, cache)

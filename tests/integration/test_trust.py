@@ -47,7 +47,7 @@ def test_an_answer_carries_its_confidence_and_only_it_a_highlight(real: QAServic
     # A question well clear of the threshold (about 0.9): one near it may go either way.
     result = real.ask("What did the mayor of Calais say?", SEED_ID, top_k=3)
     assert result.answer is not None and result.answer.confidence is not None
-    assert result.answer.confidence >= real.judge.threshold
+    assert result.answer.confidence >= real.answerer.threshold
     start, end = result.answer.highlight or (0, 0)
     assert result.answer.text[start:end].startswith('"because it')
     assert all(p.highlight is None for p in result.passages[1:])

@@ -123,11 +123,11 @@ def test_concurrent_conflicting_posts_store_one_version(service: QAService) -> N
 def test_repeated_questions_are_cached_until_a_document_changes(service: QAService) -> None:
     first = service.ask("What did Brokenshire say?", top_k=2)
     again = service.ask("what did  Brokenshire say?", top_k=2)
-    assert service.answer_cache.hits == 1 and again.passages == first.passages
+    assert service.answerer.cache.hits == 1 and again.passages == first.passages
     assert again.conversation_id != first.conversation_id  # each reader still gets a conversation
     service.put(DOC)  # any write moves the store generation on: no stale answers
     service.ask("What did Brokenshire say?", top_k=2)
-    assert service.answer_cache.hits == 1
+    assert service.answerer.cache.hits == 1
     follow = service.ask("What did he say?", conversation_id=first.conversation_id)
     assert follow.passages  # follow-ups bypass the cache
 

@@ -111,7 +111,7 @@ def test_shared_word_pairs_are_phrases() -> None:
 @given(st.lists(st.tuples(st.floats(0, 1), st.floats(0, 10)), min_size=1, max_size=8))
 def test_the_order_is_the_weighted_sum_best_first(scores: list[tuple[float, float]]) -> None:
     candidates = [_candidate(f"Sentence {i}.", i, dense=d, lexical=lx) for i, (d, lx) in enumerate(scores)]
-    ranked = rerank(parse("anything?"), candidates)
+    ranked = rerank(Asked.of(parse("anything?")), candidates)
     assert sorted(c.sentence.id for c in ranked) == list(range(len(scores)))  # a permutation
     assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
     top = max(lx for _, lx in scores)
@@ -124,15 +124,15 @@ def test_only_the_dense_weight_orders_by_dense() -> None:
     only_dense = Weights(**{name: 0.0 for name in Weights().__dict__})
     only_dense = replace(only_dense, dense=1.0)
     candidates = [_candidate("The harbour.", 0, dense=0.2, lexical=9), _candidate("Other.", 1, dense=0.7)]
-    assert [c.sentence.id for c in rerank(parse("harbour?"), candidates, only_dense)] == [1, 0]
+    assert [c.sentence.id for c in rerank(Asked.of(parse("harbour?")), candidates, only_dense)] == [1, 0]
 
 
 def test_the_sentence_a_follow_up_refers_to_gets_a_head_start() -> None:
     candidates = [_candidate("Alpha.", i) for i in range(4)]
-    ranked = rerank(parse("what is it for?"), candidates, focus=("d", 2))
+    ranked = rerank(Asked.of(parse("what is it for?")), candidates, focus=("d", 2))
     score = {c.sentence.id: c.score for c in ranked}
     w = Weights().recent
     assert ranked[0].sentence.id == 2
     assert score[2] - score[0] == pytest.approx(w) and score[1] - score[0] == pytest.approx(w / 2)
-    other = rerank(parse("what is it for?"), [_candidate("Alpha.", 2, document_id="e")], focus=("d", 2))
+    other = rerank(Asked.of(parse("what is it for?")), [_candidate("Alpha.", 2, document_id="e")], focus=("d", 2))
     assert other[0].score == pytest.approx(score[0])  # the same position in another article: no head start

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from qa.ingest.segmentation import Segmenter
 from qa.learn.adaptation import fold_of, reader_pairs, squad_pairs
-from tests.qa.learn.test_training import READER_ARTICLE, READER_QUESTIONS
+from tests.qa.learn.test_examples import READER_ARTICLE, READER_QUESTIONS
 
 
 def test_folds_are_by_article_balanced_and_the_same_every_run() -> None:

@@ -1,0 +1,54 @@
+"""The answer path's stages: each entered once per question, in order, each taking what the one
+before returned."""
+
+from typing import Any
+
+import pytest
+
+from qa.answer.pipeline import Answerer
+from qa.answer.understanding import understand
+from qa.service import QAService
+
+
+def _watched(answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    for stage in ("candidates", "rank", "decide", "present"):
+        real = getattr(answerer, stage)
+
+        def watched(*args: Any, _real: Any = real, _stage: str = stage) -> Any:
+            calls.append(_stage)
+            return _real(*args)
+
+        monkeypatch.setattr(answerer, stage, watched)
+    return calls
+
+
+def test_each_stage_is_entered_once_in_order(service: QAService, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _watched(service.answerer, monkeypatch)
+    first = service.ask("What did Brokenshire say?")
+    service.ask("when did he say it", conversation_id=first.conversation_id)
+    assert calls == ["candidates", "rank", "decide", "present"] * 2
+
+
+def test_only_questions_without_a_turn_before_are_cached(service: QAService, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _watched(service.answerer, monkeypatch)
+    answerer, words = service.answerer, service.vocabularies.of
+    plain = understand("What did Brokenshire say?", None, [], words)
+    assert answerer.answer(plain, 3).passages == answerer.answer(plain, 3).passages
+    assert calls.count("candidates") == 1
+    first = service.ask("What did Brokenshire say?")
+    turns = service.conversations.get(first.conversation_id).turns
+    follow_up = understand("when did he say it", None, turns, words)
+    assert follow_up.previous is not None
+    answerer.answer(follow_up, 3)
+    answerer.answer(follow_up, 3)
+    assert calls.count("candidates") == 3
+
+
+def test_set_thresholds_replace_the_models(service: QAService) -> None:
+    answerer = service.answerer
+    assert (answerer.threshold, answerer.near) == (answerer.model.threshold, answerer.model.closest)
+    answerer.min_confidence, answerer.closest_confidence = 0.99, 0.98
+    judged = answerer.judge(understand("What did Brokenshire say?", None, [], service.vocabularies.of), 3)
+    assert judged.answer is None or judged.confidence >= 0.99
+    assert (judged.closest is not None) == (judged.answer is None and 0.98 <= judged.confidence < 0.99)

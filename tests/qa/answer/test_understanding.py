@@ -1,0 +1,45 @@
+"""The question understood once: spelling, the turn before, the parse, in one object."""
+
+from qa.answer.conversation import Turn
+from qa.answer.spelling import Vocabulary
+from qa.answer.understanding import understand
+
+ARTICLE = ("Marta Lindqvist chairs the council's transport committee. She said the tram would run "
+           "by the autumn of 2029. The bridge will be closed for six weeks.")
+WORDS = Vocabulary.of([ARTICLE])
+asked_about: list[str | None] = []
+
+
+def vocabulary(document_id: str | None) -> Vocabulary:
+    asked_about.append(document_id)
+    return WORDS
+
+
+def test_a_first_question_is_corrected_and_parsed_once() -> None:
+    u = understand("how long will the brige be closed", "tram", [], vocabulary)
+    assert u.text == "how long will the bridge be closed" == u.resolved == u.question.text
+    assert u.previous is None and u.focus is None and u.document_id == "tram"
+    assert u.question.expects == "duration" and "bridge" in u.question.words
+
+
+def test_a_follow_up_carries_the_turn_before_into_its_names_and_article() -> None:
+    before = Turn("who is Marta Lindqvist", "who is Marta Lindqvist", ARTICLE.split(". ")[0], "tram", 0)
+    asked_about.clear()
+    u = understand("what did she say", None, [before], vocabulary)
+    assert u.previous == before and u.document_id == "tram"  # it stays on the article it follows
+    assert "Marta Lindqvist" in u.resolved and "Marta Lindqvist" in u.question.names
+    assert u.question.text == "what did she say"  # its words are what was asked, not the referents
+    assert u.focus == ("tram", 0)
+    # Spelling read all the articles (no article was named); the decision reads the one followed.
+    assert asked_about == [None, "tram"]
+
+
+def test_a_fresh_question_after_a_turn_is_not_a_follow_up() -> None:
+    before = Turn("who is Marta Lindqvist", "who is Marta Lindqvist", None, "tram", 0)
+    u = understand("will there be a bike lane on the new bridge", "tram", [before], vocabulary)
+    assert u.previous is None and u.resolved == u.text and u.focus is None
+
+
+def test_a_metadata_answer_gives_no_sentence_a_head_start() -> None:
+    before = Turn("who wrote this", "who wrote this", "Jane Doe", "tram", -1)
+    assert understand("when did she write it", "tram", [before], vocabulary).focus is None
