@@ -33,14 +33,14 @@ def test_document_scope_and_abstention(client: TestClient) -> None:
 
 def test_abstention_says_when_a_follow_up_could_not_be_read(client: TestClient, service: QAService) -> None:
     # The fake encoder's scores mean nothing to the learned decision: set it by hand per question.
-    service.settings.min_confidence = 1.0
+    service.answerer.min_confidence = 1.0
     # "she" with nothing before it to say who: the reader should ask again in full.
     alone = client.post("/ask", json={"question": "What did she eat for breakfast?", "document_id": SEED_ID})
     assert alone.json()["answer"] is None and alone.json()["abstention"] == "unresolved_follow_up"
-    service.settings.min_confidence = 0.0
+    service.answerer.min_confidence = 0.0
     first = client.post("/ask", json={"question": "What did Brokenshire say?", "document_id": SEED_ID}).json()
     assert first["answer"] is not None and first["abstention"] is None
-    service.settings.min_confidence = 1.0
+    service.answerer.min_confidence = 1.0
     follow = client.post("/ask", json={"question": "Why did he sell his bicycle?",
                                        "document_id": SEED_ID, "conversation_id": first["conversation_id"]})
     # Read with the turn before, "he" is Brokenshire: understood, and the article does not say why.

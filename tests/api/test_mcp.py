@@ -118,7 +118,7 @@ def test_ask_says_why_it_does_not_answer(settings: Settings, service: QAService)
         missing = _data(await agent.call_tool("ask", {"question": "What is the population of Paris?",
                                                        "document_id": SEED_ID}))
         assert missing["answer"] is None and missing["abstention"] == "not_in_article" and missing["closest"] is None
-        service.settings.min_confidence = 1.0
+        service.answerer.min_confidence = 1.0
         alone = _data(await agent.call_tool("ask", {"question": "What did she eat for breakfast?",
                                                      "document_id": SEED_ID}))
         assert alone["answer"] is None and alone["abstention"] == "unresolved_follow_up"
