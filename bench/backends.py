@@ -105,7 +105,7 @@ def _database(server_url: str) -> Iterator[str]:
 
 def outcome(service: QAService, question: str) -> Outcome:
     result = service.ask(question)
-    judged: Judged = service.judged(result.question)
+    judged: Judged = service.judged(question)
     assert judged.evidence is not None or not judged.passages
     place = (result.answer.document_id, result.answer.sentence_index) if result.answer else None
     return Outcome(result.answer is not None, place, judged.confidence,

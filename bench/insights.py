@@ -137,8 +137,8 @@ def measure_groups(played: Played, vectors: Callable[[list[str]], np.ndarray], a
 def measure_cost(service: QAService, questions: list[Row], limit: int) -> None:
     """POST /ask with recording on and off, taking turns; full answers, then cached ones."""
     on = service.insights
-    off = Insights(service.backend, service.embedder, False, service.settings.insights_max_rows,
-                   service.settings.insights_retention_days)
+    off = Insights(service.backend, service.embedder, enabled=False, max_rows=service.settings.insights_max_rows,
+                   retention_days=service.settings.insights_retention_days)
     sample = [q for q in questions if not q.get("conversation")][: limit + 10]
     client = TestClient(create_app(service.settings, service))
     ask_of = {q["question"]: q["document_id"] for q in sample}

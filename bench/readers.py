@@ -193,14 +193,14 @@ def main() -> int:
     for k, service in services.items():
         others = [e for j in services if j != k for e in features[j]]
         fitted = decide(others + squad, args.precision, args.closest_precision)
-        service.answerer.model = replace(fitted, ranker=asdict(rankers[k]))
+        service.answerer.decision = replace(fitted, ranker=asdict(rankers[k]))
         if args.keep:  # to serve: `QA_ANSWERABILITY_MODEL=<work>/model{k}.json`, with that fold's adapter
-            service.answerer.model.save(args.work / f"model{k}.json")
+            service.answerer.decision.save(args.work / f"model{k}.json")
         n = evaluate(service, of_fold[k])
         for key, value in n.items():
             total[key] += value
-        print(json.dumps({"fold": k, "threshold": round(service.answerer.model.threshold, 3),
-                          "closest": round(service.answerer.model.closest, 3), "ranker": asdict(rankers[k]),
+        print(json.dumps({"fold": k, "threshold": round(service.answerer.decision.threshold, 3),
+                          "closest": round(service.answerer.decision.closest, 3), "ranker": asdict(rankers[k]),
                           **{key: round(v, 4) for key, v in summary(n).items()}}), flush=True)
     print(json.dumps({"fold": "all", **{key: round(v, 4) for key, v in summary(total).items()}}))
     if args.ship is not None:

@@ -70,7 +70,7 @@ class QAService:
     settings: Settings
     embedder: Embedder
     backend: Backend
-    judge: InitVar[answerability.Model | None] = None  # the answer-or-abstain model; None: the shipped one
+    decision: InitVar[answerability.Model | None] = None  # None: `settings.answerability_model`, else the shipped one
     segmenter: Segmenter = field(default_factory=Segmenter)
     owns_embedder: bool = False  # one this service loaded (and so closes), not one passed in
     answerer: Answerer = field(init=False)  # the answer path's stages (qa/answer/pipeline.py)
@@ -85,7 +85,7 @@ class QAService:
     # said in the log and in /readyz, so an operator sees it without reading the code.
     problems: list[str] = field(default_factory=list)
 
-    def __post_init__(self, judge: answerability.Model | None) -> None:
+    def __post_init__(self, decision: answerability.Model | None) -> None:
         s = self.settings
         shared = self.backend.conversation_store()
         if shared is not None:  # processes share the data: they share conversations too
@@ -102,22 +102,23 @@ class QAService:
         # gets the same confidence in every process, right after a start or an hour later.
         encoder = exact(self.embedder)
         self.relatedness = Relatedness(encoder)
-        judge = judge or answerability.Model.load(s.answerability_model or answerability.MODEL_FILE)
-        # The ranking is the one the decision was fitted to (`judge.ranker`).
-        self.answerer = Answerer(self.backend, self.embedder, judge, judge.ranker_weights(), self.relatedness,
+        decision = decision or answerability.Model.load(s.answerability_model or answerability.MODEL_FILE)
+        # The ranking is the one the decision was fitted to (`decision.ranker`).
+        self.answerer = Answerer(self.backend, self.embedder, decision, decision.ranker_weights(), self.relatedness,
                                  s.candidate_depth, s.min_confidence, s.closest_confidence,
                                  AnswerCache(s.answer_cache_size))
         # Questions are grouped by the same batch-independent encoder: the same groups in every process.
-        self.insights = Insights(self.backend, encoder, s.insights, s.insights_max_rows, s.insights_retention_days)
+        self.insights = Insights(self.backend, encoder, enabled=s.insights, max_rows=s.insights_max_rows,
+                                 retention_days=s.insights_retention_days)
 
     # --- lifecycle --------------------------------------------------------------------------
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None,
-             judge: answerability.Model | None = None) -> QAService:
+             decision: answerability.Model | None = None) -> QAService:
         owns_embedder = embedder is None
         embedder, backend = startup.open_parts(settings, embedder)
         service = cls(settings=settings, embedder=embedder, backend=backend, owns_embedder=owns_embedder,
-                      judge=judge)
+                      decision=decision)
         for problem in (startup.prepare_again_if_recipe_changed(backend, service.put),
                         startup.seed_once(backend, settings.seeds_dir, service.put)):
             if problem is not None:
@@ -265,10 +266,6 @@ class QAService:
         search, and for the benches and tests that look at what the decision saw."""
         text = self._checked(text, document_id)
         return self.answerer.judge(understand(text, document_id, [], self.vocabularies.of), top_k)
-
-    def vocabulary(self, document_id: str | None) -> spelling.Vocabulary:
-        """The words of the searched articles, read once per store generation."""
-        return self.vocabularies.of(document_id)
 
     def _checked(self, text: str, document_id: str | None) -> str:
         # Control characters carry no meaning in a question, and PostgreSQL cannot store NUL.

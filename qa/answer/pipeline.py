@@ -14,7 +14,8 @@ from index.embedders.base import Embedder
 from index.embedders.batching import BatchingEmbedder
 from index.protocols import Backend
 from qa.abandon import checkpoint
-from qa.answer import answerability, byline, cache, passages, reranking, retrieval
+from qa.answer import answerability, byline, passages, reranking, retrieval
+from qa.answer.cache import AnswerCache, key_for
 from qa.answer.passages import Passage
 from qa.answer.relatedness import Relatedness
 from qa.answer.understanding import Understood
@@ -45,18 +46,21 @@ class Decision:
     """The decision stage's result: the candidates with the chosen one first, the probability
     that it answers, and whether it is shown as the answer or as the closest passage."""
 
-    ranked: list[retrieval.Candidate]
+    order: list[retrieval.Candidate]  # the ranking, the chosen candidate moved first
     confidence: float
     evidence: answerability.Evidence
-    shown: bool
-    closest: bool
+    shown: bool  # as the answer
+    as_closest: bool  # as the closest passage
 
 
 @dataclass
 class Answerer:
+    """The answer path after understanding, for one store: `judge` runs its stages for an
+    `Understood` question; `answer` does the same through the answer cache."""
+
     backend: Backend
     embedder: Embedder
-    model: answerability.Model  # the answer-or-abstain decision, fitted to `weights`' ranking
+    decision: answerability.Model  # the learned answer-or-abstain model, fitted to `weights`' ranking
     weights: reranking.Weights
     relatedness: Relatedness
     depth: int  # candidates taken from each ranker
@@ -64,27 +68,28 @@ class Answerer:
     # shown as the answer; below it, at or above `closest_confidence`, as the closest passage.
     min_confidence: float | None = None
     closest_confidence: float | None = None
-    cache: cache.AnswerCache[Judged] = field(default_factory=lambda: cache.AnswerCache(0))
+    cache: AnswerCache[Judged] = field(default_factory=lambda: AnswerCache(0))
 
     @property
     def threshold(self) -> float:
-        return self.model.threshold if self.min_confidence is None else self.min_confidence
+        return self.decision.threshold if self.min_confidence is None else self.min_confidence
 
     @property
     def near(self) -> float:
-        return self.model.closest if self.closest_confidence is None else self.closest_confidence
+        return self.decision.closest if self.closest_confidence is None else self.closest_confidence
 
     def answer(self, u: Understood, top_k: int) -> Judged:
         """`judge`, through the answer cache for a question that follows no earlier turn."""
         if u.previous is not None:
             return self.judge(u, top_k)
-        key = cache.key_for(u.text, u.document_id, top_k, self.backend.generation())
+        key = key_for(u.text, u.document_id, top_k, self.backend.generation())
         judged = self.cache.get(key) or self.judge(u, top_k)
         self.cache.put(key, replace(judged, evidence=None))  # the candidates need not be kept
         return judged
 
     def judge(self, u: Understood, top_k: int) -> Judged:
-        """The stages, in order. Between them a question whose client gave up stops (`checkpoint`)."""
+        """The stages, in order. A question whose client gave up stops at the next `checkpoint`:
+        before and after the encoder, and after the ranking."""
         if (from_page := byline.answer(u.text, u.document_id, self.backend)) is not None:
             return Judged(from_page, [from_page], 1.0, None)
         with self._load():
@@ -125,9 +130,9 @@ class Answerer:
         missing = passages.missing_names(self.backend, u.question, u.document_id)
         evidence = answerability.Evidence(ranked.asked, ranked.candidates, u.vocabulary, len(missing),
                                           self.relatedness)
-        chosen, confidence = self.model.choose(evidence)
-        order = ranked.candidates
-        order = [order[chosen], *order[:chosen], *order[chosen + 1:]]
+        chosen, confidence = self.decision.choose(evidence)
+        ranking = ranked.candidates
+        order = [ranking[chosen], *ranking[:chosen], *ranking[chosen + 1:]]
         known = passages.names_known(missing, u.question)
         shown = confidence >= self.threshold and known
         closest = not shown and known and confidence >= min(self.near, self.threshold)
@@ -138,6 +143,6 @@ class Answerer:
         shown, confidence = decision.shown, decision.confidence
         found = [passages.to_passage(self.backend, c, u.question if shown and i == 0 else None,
                                      confidence if i == 0 else None)
-                 for i, c in enumerate(decision.ranked[:top_k])]
+                 for i, c in enumerate(decision.order[:top_k])]
         return Judged(found[0] if shown else None, found, confidence, decision.evidence,
-                      found[0] if decision.closest else None)
+                      found[0] if decision.as_closest else None)

@@ -31,14 +31,14 @@ class Understood:
         return self.previous.document_id, at
 
 
-Vocabularies = Callable[[str | None], spelling.Vocabulary]
+VocabularyOf = Callable[[str | None], spelling.Vocabulary]
 
 
 def understand(text: str, document_id: str | None, turns: Sequence[conversation.Turn],
-               vocabulary: Vocabularies) -> Understood:
+               vocabulary_of: VocabularyOf) -> Understood:
     """`text` already checked (white space collapsed, not empty); `turns` the conversation so far;
-    `vocabulary` gives the words of one article (or of all, for None)."""
-    corrected = spelling.correct(text, vocabulary(document_id))
+    `vocabulary_of` gives the words of one article (or of all, for None)."""
+    corrected = spelling.correct(text, vocabulary_of(document_id))
     asked = parse(corrected)
     resolved = conversation.resolve(corrected, list(turns), asked.names)
     previous = turns[-1] if resolved != corrected else None
@@ -48,4 +48,4 @@ def understand(text: str, document_id: str | None, turns: Sequence[conversation.
     # sentence that says "he" next to one naming him is not beaten by the previous answer.
     if resolved != asked.text:
         asked = replace(asked, names=tuple(names_in(" ".join(resolved.split()))))
-    return Understood(corrected, resolved, asked, document_id, previous, vocabulary(document_id))
+    return Understood(corrected, resolved, asked, document_id, previous, vocabulary_of(document_id))

@@ -19,9 +19,10 @@ from qa.ingest.suggestions import suggest
 from qa.urls import check_url
 
 # What a sentence is indexed under (and what is derived from a document: its suggested questions).
-# Stored documents prepared under another recipe are prepared again when the service opens (see
-# QAService.open), so the index never mixes two recipes. `bounded-sentences`: no sentence longer
-# than qa.ingest.segmentation.MAX_SENTENCE, so a stored one-sentence page is cut up at the next start.
+# Stored documents prepared under another recipe are prepared again when the service opens
+# (qa.startup.prepare_again_if_recipe_changed), so the index never mixes two recipes.
+# `bounded-sentences`: no sentence longer than qa.ingest.segmentation.MAX_SENTENCE, so a stored
+# one-sentence page is cut up at the next start.
 RECIPE = "lexical-title-v1+suggestions+bounded-sentences"
 # What a document's metadata may be: it is sent back with the document and in every listing, and
 # one nested past what the response encoder takes (about 255 levels) made both fail for everyone.

@@ -14,7 +14,7 @@ import time
 from index.insights import Insight, Verdict
 from index.protocols import InsightStore
 
-log = logging.getLogger("qa.insights.report")
+log = logging.getLogger("qa.insights.recording")
 MAX_PENDING = 10_000  # rows waiting while the storage is slow or down; past it new rows are dropped
 BATCH = 500  # rows per transaction
 INTERVAL = 1.0  # seconds between writes

@@ -23,7 +23,7 @@ def train(settings: Settings, args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="qa-train-") as tmp:
         scratch = settings.model_copy(update={"data_dir": Path(tmp), "seeds_dir": Path(tmp) / "none",
                                               "answer_cache_size": 0, "database_url": None})
-        service = QAService.open(scratch, judge=Model.neutral())  # the features, whatever the committed model
+        service = QAService.open(scratch, decision=Model.neutral())  # the features, whatever the committed model
         try:
             model = training.train(service, args.corpus, args.questions, args.precision, args.examples,
                                    readers=args.readers)

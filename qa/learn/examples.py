@@ -90,7 +90,7 @@ class Synonyms:
 
 def paraphrase(service: QAService, synonyms: Synonyms, text: str, article: str, rng: random.Random) -> str | None:
     """`text` with one of its article words replaced by a near word the article lacks."""
-    own = service.vocabulary(article)
+    own = service.vocabularies.of(article)
     words = [w for w in _WORD.findall(text) if own.has(w) and w.lower() == w]
     rng.shuffle(words)
     for word in words[:3]:
@@ -135,11 +135,11 @@ def _list(value: object) -> list[dict[str, object]]:
 
 def near_miss(service: QAService, text: str, article: str, articles: list[str], rng: random.Random) -> str | None:
     """`text` with its longest asked-about word replaced by a word the article lacks."""
-    own = service.vocabulary(article)
+    own = service.vocabularies.of(article)
     words = sorted((w for w in _WORD.findall(text) if own.has(w) and w.lower() == w), key=len, reverse=True)
     if not words:
         return None
-    foreign = service.vocabulary(rng.choice([a for a in articles if a != article]))
+    foreign = service.vocabularies.of(rng.choice([a for a in articles if a != article]))
     pool = sorted(w for w, form in foreign.forms.items() if len(w) >= 5 and form == w and not own.has(w))
     return text.replace(words[0], rng.choice(pool), 1) if pool else None
 
@@ -165,7 +165,7 @@ class _Asker:
 
 def _judged(service: QAService, text: str, scope: str | None, previous: conversation.Turn | None) -> Judged:
     """The question judged as `QAService.ask` reads it: understood (spelling, the turn before), then judged."""
-    understood = understand(text, scope, [previous] if previous is not None else [], service.vocabulary)
+    understood = understand(text, scope, [previous] if previous is not None else [], service.vocabularies.of)
     return service.answerer.judge(understood, CHOICES)
 
 
@@ -201,7 +201,7 @@ def reader_examples(service: QAService, questions: list[dict[str, Any]]) -> Iter
 
 
 @dataclass(frozen=True)
-class Ranked:
+class RankerExample:
     """One answerable question's candidates as the reranker scores them, and which of them answer."""
 
     features: np.ndarray  # (candidates, len(RANKER_FEATURES))
@@ -213,7 +213,7 @@ RANKER_FEATURES = tuple(Weights.__dataclass_fields__)
 READER_KINDS = ("reader", "reader-unanswerable")
 
 
-def ranked_examples(service: QAService, questions: list[dict[str, Any]]) -> Iterator[Ranked]:
+def ranked_examples(service: QAService, questions: list[dict[str, Any]]) -> Iterator[RankerExample]:
     for text, article, answers, previous in reader_turns(service, questions):
         if not answers:
             continue
@@ -223,7 +223,7 @@ def ranked_examples(service: QAService, questions: list[dict[str, Any]]) -> Iter
         ranked = judged.evidence.ranked
         right = np.array([_holds(c.sentence.text, answers) for c in ranked])
         if right.any() and not right.all():
-            yield Ranked(np.array([[c.features[n] for n in RANKER_FEATURES] for c in ranked]), right, article)
+            yield RankerExample(np.array([[c.features[n] for n in RANKER_FEATURES] for c in ranked]), right, article)
 
 
 def _position(service: QAService, article: str, sentence: str | None) -> int | None:

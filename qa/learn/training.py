@@ -21,7 +21,7 @@ from qa.learn.examples import (
     READER_KINDS,
     SEED,
     Example,
-    Ranked,
+    RankerExample,
     examples,
     ingest,
     load_jsonl,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from qa.service import QAService
 
 
-def fit_ranker(data: list[Ranked], l2: float = 0.01) -> Weights:
+def fit_ranker(data: list[RankerExample], l2: float = 0.01) -> Weights:
     """Weights that put a right candidate first: the softmax over each question's candidates, its
     mass on the right ones maximised (with a little L2 pull towards zero)."""
     from scipy.optimize import minimize

@@ -54,7 +54,7 @@ def _answers(service: QAService, questions: list[tuple[str, str | None]]) -> lis
     out = []
     for text, document_id in questions:
         result = service.ask(text, document_id)
-        judged = service.judged(result.question, document_id)
+        judged = service.judged(text, document_id)
         features = judged.evidence.vector().tolist() if judged.evidence is not None else []
         out.append({"answer": result.answer and (result.answer.document_id, result.answer.sentence_index),
                     "passages": [(p.document_id, p.sentence_index) for p in result.passages],

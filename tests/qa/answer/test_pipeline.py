@@ -47,8 +47,12 @@ def test_only_questions_without_a_turn_before_are_cached(service: QAService, mon
 
 def test_set_thresholds_replace_the_models(service: QAService) -> None:
     answerer = service.answerer
-    assert (answerer.threshold, answerer.near) == (answerer.model.threshold, answerer.model.closest)
-    answerer.min_confidence, answerer.closest_confidence = 0.99, 0.98
-    judged = answerer.judge(understand("What did Brokenshire say?", None, [], service.vocabularies.of), 3)
-    assert judged.answer is None or judged.confidence >= 0.99
-    assert (judged.closest is not None) == (judged.answer is None and 0.98 <= judged.confidence < 0.99)
+    assert (answerer.threshold, answerer.near) == (answerer.decision.threshold, answerer.decision.closest)
+    understood = understand("What did Brokenshire say?", None, [], service.vocabularies.of)
+    shown = []
+    for threshold, near in ((0.4, 0.3), (0.6, 0.4), (0.6, 0.55)):  # the neutral decision says 0.5
+        answerer.min_confidence, answerer.closest_confidence = threshold, near
+        judged = answerer.judge(understood, 3)
+        assert judged.confidence == 0.5
+        shown.append(("answer" if judged.answer else "") + ("closest" if judged.closest else ""))
+    assert shown == ["answer", "closest", ""]

@@ -42,7 +42,7 @@ def test_reader_turns_carry_the_turn_before_and_its_answer_sentence(tmp_path: Pa
     from qa.ingest.ingestion import DocumentInput
 
     settings = Settings(data_dir=tmp_path / "d", seeds_dir=tmp_path / "none", embedder="fake", answer_cache_size=0)
-    service = QAService.open(settings, FakeEmbedder(), judge=Model.neutral())
+    service = QAService.open(settings, FakeEmbedder(), decision=Model.neutral())
     try:
         service.put(DocumentInput(text=READER_ARTICLE, id="tram", title="Tram"))
         turns = {text: previous for text, _, _, previous in examples.reader_turns(service, READER_QUESTIONS)}

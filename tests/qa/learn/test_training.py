@@ -32,7 +32,7 @@ def small(tmp_path: Path) -> tuple[Path, Path]:
 
 def _train(tmp_path: Path, name: str, data: tuple[Path, Path]) -> Model:
     settings = Settings(data_dir=tmp_path / name, seeds_dir=tmp_path / "none", embedder="fake", answer_cache_size=0)
-    service = QAService.open(settings, FakeEmbedder(), judge=Model.neutral())
+    service = QAService.open(settings, FakeEmbedder(), decision=Model.neutral())
     try:
         return training.train(service, data[0], data[1], precision=0.8)
     finally:
@@ -69,7 +69,7 @@ def test_the_fitted_ranker_puts_right_candidates_first() -> None:
         x = rng.random((6, n))
         right = np.zeros(6, dtype=bool)
         right[int(np.argmax(x[:, 1]))] = True
-        data.append(examples.Ranked(x, right, "a"))
+        data.append(examples.RankerExample(x, right, "a"))
     weights = training.fit_ranker(data)
     order = [int(np.argmax(r.features @ np.array([getattr(weights, f) for f in examples.RANKER_FEATURES])))
              for r in data]

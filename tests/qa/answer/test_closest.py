@@ -27,7 +27,7 @@ def make(settings: Settings) -> Iterator[object]:
 
     def _make(threshold: float, closest: float, **extra: object) -> QAService:
         s = settings.model_copy(update={"answer_cache_size": 0, **extra})
-        svc = QAService.open(s, FakeEmbedder(), judge=judge(threshold, closest))
+        svc = QAService.open(s, FakeEmbedder(), decision=judge(threshold, closest))
         svc.put(DocumentInput(text=TEXT, id="bridge", title="Bridge closes"))
         opened.append(svc)
         return svc
