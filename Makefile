@@ -22,9 +22,10 @@ run: install
 test: install
 	$(BIN)/pytest -q
 
-# Before a commit: lint, then the fast tests (fake embedder, no browser, no PostgreSQL, no subprocess servers).
+# Before a commit: lint, then the fast tests (fake embedder, no browser, no PostgreSQL, no subprocess
+# servers), on two processes (pytest-xdist): each test has its own folders and no fixed port.
 check: lint
-	$(BIN)/pytest -q -m "not model and not browser and not postgres and not slow"
+	$(BIN)/pytest -q -n 2 -m "not model and not browser and not postgres and not slow"
 
 lint: install
 	$(BIN)/ruff check qa index api tests bench
