@@ -222,7 +222,7 @@ def _ingest(service: QAService, args: argparse.Namespace) -> int:
             bar.write(f"{line}  {preview_url(service.settings, document_id)}", file=sys.stdout)
 
         report = BulkIngest(service, replace_existing=args.replace, batch_sentences=args.batch_sentences,
-                            learn_words=False, on_progress=progress, on_failure=failed,
+                            on_progress=progress, on_failure=failed,
                             on_stored=stored).run(entries)
     for path, reason in skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)

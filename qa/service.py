@@ -17,6 +17,7 @@ from index.embedders.batching import BatchingEmbedder
 from index.feedback import Feedback
 from index.protocols import Backend
 from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
+from index.wordvectors import WordVectorFile
 from qa import startup
 from qa.abandon import checkpoint
 from qa.answer import answerability, conversation, spelling
@@ -25,7 +26,7 @@ from qa.answer.passages import Passage
 from qa.answer.pipeline import Answerer, Judged
 from qa.answer.relatedness import Relatedness
 from qa.answer.understanding import understand
-from qa.errors import BadInput, Conflict
+from qa.errors import BadInput, Conflict, StoreError
 from qa.ingest.ingestion import DocumentInput
 from qa.ingest.segmentation import Segmenter
 from qa.ingest.worker import IngestWorker
@@ -39,6 +40,7 @@ __all__ = ["AskResult", "DocumentInfo", "Feedback", "Judged", "PutResult", "QASe
            "StoredSentence", "encoder_kind"]
 log = logging.getLogger("qa.service")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+WORDS_FILE = "words.npz"  # in QA_DATA_DIR: the articles' word vectors (`index.wordvectors`)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class QAService:
     vocabularies: spelling.Vocabularies = field(init=False)  # the articles' words, for spelling and the decision
     insights: Insights = field(init=False)
     ingest: IngestWorker = field(init=False)  # where a write's costly part runs (qa/ingest/worker.py)
+    words: WordVectorFile = field(init=False)  # the articles' word vectors, kept for the next start
+    _words_kept: int = 0  # `relatedness.embedded` when they were last kept
     _closing: threading.Event = field(default_factory=threading.Event)
     _warming: threading.Thread | None = None
     # What a start could not do but the service serves without (a seed refused on a small disk):
@@ -102,6 +106,8 @@ class QAService:
         # gets the same confidence in every process, right after a start or an hour later.
         encoder = exact(self.embedder)
         self.relatedness = Relatedness(encoder)
+        self.words = WordVectorFile(s.data_dir / WORDS_FILE)
+        self._words_by = f"{encoder.name}|{getattr(encoder, 'weights_file', type(encoder).__name__)}"
         decision = decision or answerability.Model.load(s.answerability_model or answerability.MODEL_FILE)
         # The ranking is the one the decision was fitted to (`decision.ranker`).
         self.answerer = Answerer(self.backend, self.embedder, decision, decision.ranker_weights(), self.relatedness,
@@ -128,21 +134,37 @@ class QAService:
         return service
 
     def _learn_stored_words(self) -> None:
-        """After a restart, embed the stored articles' words in the background, so that the first
-        readers' questions do not wait for them (see `Relatedness`)."""
+        """After a restart, read the word vectors kept by an earlier run and embed only the stored
+        articles' words they lack, in the background, so that the first readers' questions do not
+        wait for them (see `Relatedness`); then keep what was new for the next start."""
         try:
+            self.relatedness.preload(self.words.load(self._words_by))
             for document_id in self.backend.document_ids():
                 if self._closing.is_set():
                     return
                 self.relatedness.learn_article(self.get(document_id).text)
+            self._keep_words()
         except Exception as exc:  # a document deleted meanwhile, or the service closed: nothing is lost
             log.debug("stopped learning the stored words: %s", exc)
+
+    def _keep_words(self) -> None:
+        """Save the word vectors if words were embedded since they were last saved. A failure
+        costs the next start some encoder time, nothing else: it is logged, not raised."""
+        embedded = self.relatedness.embedded
+        if embedded == self._words_kept:
+            return
+        try:
+            self.words.save(self._words_by, self.relatedness.snapshot())
+            self._words_kept = embedded
+        except (OSError, StoreError) as exc:
+            log.warning("word vectors not kept for the next start: %s", exc)
 
     def close(self) -> None:
         self._closing.set()
         self.ingest.stop()  # a write still being prepared is not waited for, nor acknowledged
         if self._warming is not None:
             self._warming.join()
+        self._keep_words()
         self.insights.close()
         if self.owns_embedder and isinstance(self.embedder, BatchingEmbedder):
             self.embedder.close()

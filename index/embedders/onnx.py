@@ -57,6 +57,11 @@ class OnnxEmbedder:
         twin._session = _session(self._path, threads)
         return twin
 
+    @property
+    def weights_file(self) -> str:
+        """Which exported weights encode (fp32 or int8): vectors made by one are not the other's."""
+        return self._path.name
+
     def exact(self) -> OnnxEmbedder:
         """The full-precision twin of a quantised encoder (itself when not quantised). int8 weights
         quantise each call's activations with one scale for the whole batch, so a text's vector

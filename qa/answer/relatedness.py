@@ -3,15 +3,17 @@ use the word itself: "brits" by "British", "meet" by "meetings", "funding" by "p
 "died" by nothing in a sentence about migrants arriving. A reader's judgement makes that call;
 the answerability model gets it as a number.
 
-Words are embedded one at a time by the sentence encoder the service already has, and remembered
-(a news vocabulary repeats), so a question costs an encoder call only for words not seen before.
+Words are embedded by the sentence encoder the service already has, and remembered (a news
+vocabulary repeats), so a question costs an encoder call only for words not seen before. What was
+learned can be handed over (`snapshot`) and taken back (`preload`), so a restart need not embed the
+stored articles' words again (the service keeps them in `index.wordvectors`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -25,6 +27,7 @@ class Relatedness:
         self._max = max_words
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self.embedded = 0  # words embedded here (not preloaded): whether there is anything new to keep
 
     def best(self, words: list[str], candidates: list[str]) -> list[float]:
         """For each of `words`, the highest cosine to any of `candidates` (0 when there are none)."""
@@ -47,6 +50,18 @@ class Relatedness:
         for start in range(0, len(new), batch):
             self._of(new[start:start + batch])
 
+    def preload(self, vectors: Mapping[str, np.ndarray]) -> None:
+        """Take words embedded earlier by the same encoder (up to the bound)."""
+        with self._lock:
+            for word, vector in vectors.items():
+                if len(self._vectors) >= self._max:
+                    break
+                self._vectors.setdefault(word, vector.astype(np.float16, copy=False))
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        with self._lock:
+            return dict(self._vectors)
+
     def _of(self, words: list[str]) -> dict[str, np.ndarray]:
         with self._lock:
             known = {w: self._vectors[w] for w in words if w in self._vectors}
@@ -54,6 +69,7 @@ class Relatedness:
         if missing:
             fresh = self._embedder.encode(missing)
             with self._lock:
+                self.embedded += len(missing)
                 for word, vector in zip(missing, fresh, strict=True):
                     # float16 halves the memory; a word's similarity needs no more precision.
                     self._vectors[word] = known[word] = vector.astype(np.float16)

@@ -94,7 +94,9 @@ class BulkIngest:
     service: Target
     replace_existing: bool = False
     batch_sentences: int = 2048
-    learn_words: bool = True  # a server answers better at once; a one-off CLI process has no use for it
+    # The articles' words embedded at ingest (and kept by the service for its next start), rather than
+    # by every server process after a restart.
+    learn_words: bool = True
     isolated: bool = False  # large documents split in the service's niced child (a server; not `qa ingest`)
     on_progress: Callable[[Report], None] | None = None
     on_failure: Callable[[Failure], None] | None = None

@@ -227,3 +227,23 @@ def test_a_database_from_before_suggestions_gets_them_when_opened(service: QASer
 def test_control_characters_in_a_question_are_read_as_spaces(service: QAService) -> None:
     result = service.ask("What did\x00 Brokenshire\x1f say?", SEED_ID)
     assert "\x00" not in result.question and "Brokenshire" in result.question
+
+
+def test_a_restart_reads_the_word_vectors_rather_than_embedding_them_again(settings: Settings) -> None:
+    class Counting(FakeEmbedder):
+        texts = 0
+
+        def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+            Counting.texts += len(texts)
+            return super().encode(texts, batch_size)
+
+    first = QAService.open(settings, Counting())
+    first.put(DocumentInput(text="The harbour bridge closes for repairs in March. Ferries run instead.", id="h"))
+    first.close()
+    assert Counting.texts > 0 and (settings.data_dir / "words.npz").exists()
+    Counting.texts = 0
+    again = QAService.open(settings, Counting())
+    again.close()  # waits for the background learning of the stored words
+    # The article's words were read back, not embedded again ("ferries" included).
+    assert again.relatedness.best(["ferries"], ["ferries"]) == pytest.approx([1.0], abs=1e-3)
+    assert again.relatedness.embedded == 0 and Counting.texts == 0
