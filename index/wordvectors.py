@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.files import atomic_write
+from index.files import atomic_write, exclusive
 
 log = logging.getLogger("index.wordvectors")
 FORMAT = 1
@@ -55,4 +55,7 @@ class WordVectorFile:
         buffer = io.BytesIO()
         np.savez(buffer, words=words, vectors=matrix, encoder=np.array(encoder),
                  digest=np.array(_digest(encoder, words, matrix)))
-        atomic_write(self.path, buffer.getvalue())
+        # Several processes may keep their words at once (workers after a start): one at a time, as
+        # they would otherwise write the same temporary file.
+        with exclusive(self.path.with_name(self.path.name + ".lock")):
+            atomic_write(self.path, buffer.getvalue())

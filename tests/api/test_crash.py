@@ -4,6 +4,7 @@ backends: SQLite + FAISS files, and PostgreSQL (where the API process dies, not 
 
 from __future__ import annotations
 
+import http.client
 import random
 import signal
 import subprocess
@@ -68,7 +69,7 @@ def test_acknowledged_writes_survive_kill_minus_nine(tmp_path: Path, backend: st
             doc_id, text = f"d{counter}", f"The ship {counter} left harbour {counter % 7} at dawn. It sailed north."
             try:
                 status, _ = _call(base + "/documents", "POST", {"id": doc_id, "text": text})
-            except OSError:
+            except (OSError, http.client.HTTPException):  # IncompleteRead: killed while answering
                 return  # the server died mid-request: not acknowledged
             if status in (200, 201):
                 acknowledged[doc_id] = text
