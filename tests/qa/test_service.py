@@ -247,3 +247,13 @@ def test_a_restart_reads_the_word_vectors_rather_than_embedding_them_again(setti
     # The article's words were read back, not embedded again ("ferries" included).
     assert again.relatedness.best(["ferries"], ["ferries"]) == pytest.approx([1.0], abs=1e-3)
     assert again.relatedness.embedded == 0 and Counting.texts == 0
+
+
+def test_word_vectors_that_cannot_be_kept_cost_only_a_warning(settings: Settings,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    (settings.data_dir / "words.npz").mkdir(parents=True)  # where the file would go: not writable as one
+    service = QAService.open(settings, FakeEmbedder())
+    service.put(DocumentInput(text="The harbour bridge closes for repairs in March.", id="h"))
+    with caplog.at_level("WARNING", logger="qa.service"):
+        service.close()
+    assert "word vectors not kept" in caplog.text
