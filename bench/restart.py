@@ -23,7 +23,7 @@ from pathlib import Path
 from bench._common import load
 from bench.load import add_arguments
 from bench.load import run as load_run
-from bench.throughput import serving
+from bench.throughput import one_stream_rate, serving
 from index.embedders.loader import load_embedder
 from qa.settings import Settings
 from qa.startup import adapter_path, open_parts
@@ -36,12 +36,7 @@ def plain_rate(data_dir: Path, questions: list[str]) -> float:
     torch = load_embedder("sentence-transformers", settings.model, cache_dir=data_dir / "models",
                           adapter=adapter_path(settings))
     try:
-        for q in questions[:10]:
-            backend.search(torch.encode([q])[0], 10)  # warm-up
-        t0 = time.perf_counter()
-        for q in questions[10:]:
-            backend.search(torch.encode([q])[0], 10)
-        return (len(questions) - 10) / (time.perf_counter() - t0)
+        return one_stream_rate(torch, backend, questions)
     finally:
         backend.close()
 

@@ -29,19 +29,26 @@ from bench._common import SHARED, load, ready
 from bench.load import add_arguments
 from bench.load import run as load_run
 from bench.quality import open_service
+from index.embedders.base import Embedder
+from index.protocols import VectorSearch
 
 
 def plain_rate(args: argparse.Namespace, questions: list[str]) -> float:
     service = open_service(args)  # the same corpus and index the service answers from
-    encoder, vectors = service.embedder, service.backend
+    try:
+        return one_stream_rate(service.embedder, service.backend, questions)
+    finally:
+        service.close()
+
+
+def one_stream_rate(encoder: Embedder, vectors: VectorSearch, questions: list[str]) -> float:
+    """Questions per second, one after another: embedded, then searched (the first ten warm up)."""
     for q in questions[:10]:
-        vectors.search(encoder.encode([q])[0], 10)  # warm-up
+        vectors.search(encoder.encode([q])[0], 10)
     t0 = time.perf_counter()
     for q in questions[10:]:
         vectors.search(encoder.encode([q])[0], 10)
-    rate = (len(questions) - 10) / (time.perf_counter() - t0)
-    service.close()
-    return rate
+    return (len(questions) - 10) / (time.perf_counter() - t0)
 
 
 @contextmanager
