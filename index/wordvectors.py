@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.embedders.base import Embedder
 from index.files import atomic_write, exclusive
 
 log = logging.getLogger("index.wordvectors")
@@ -27,29 +28,38 @@ def _digest(encoder: str, words: np.ndarray, vectors: np.ndarray) -> str:
     return h.hexdigest()
 
 
-class WordVectorFile:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+def made_by(encoder: Embedder) -> str:
+    """What names an encoder's vectors: its model, and which of its exported weights (fp32 or int8)."""
+    return f"{encoder.name}|{getattr(encoder, 'weights_file', type(encoder).__name__)}"
 
-    def load(self, encoder: str) -> dict[str, np.ndarray]:
-        """The vectors saved by `encoder`; none when the file is missing, damaged or another's."""
+
+class WordVectorFile:
+    """The word vectors of one encoder (`encoder`: see `made_by`) in the file at `path`."""
+
+    def __init__(self, path: Path, encoder: str) -> None:
+        self.path, self.encoder = path, encoder
+
+    def load(self) -> dict[str, np.ndarray]:
+        """The vectors this encoder saved; none when the file is missing, damaged or another's."""
+        encoder = self.encoder
         if not self.path.exists():
             return {}
         try:
             with np.load(self.path, allow_pickle=False) as saved:
                 words, vectors = saved["words"], saved["vectors"]
-                made_by, digest = str(saved["encoder"]), str(saved["digest"])
+                saved_by, digest = str(saved["encoder"]), str(saved["digest"])
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # zip: a CRC or a cut
             log.warning("word vectors in %s not read (%s): embedded again", self.path.name, exc)
             return {}
-        if made_by != encoder:
+        if saved_by != encoder:
             return {}  # an encoder change: its words are embedded again, as the sentences are
         if digest != _digest(encoder, words, vectors) or len(words) != len(vectors):
             log.warning("word vectors in %s fail their checksum: embedded again", self.path.name)
             return {}
         return dict(zip(words.tolist(), vectors, strict=True))
 
-    def save(self, encoder: str, vectors: Mapping[str, np.ndarray]) -> None:
+    def save(self, vectors: Mapping[str, np.ndarray]) -> None:
+        encoder = self.encoder
         words = np.array(list(vectors), dtype=np.str_)
         matrix = np.stack(list(vectors.values())) if vectors else np.zeros((0, 0), dtype=np.float16)
         buffer = io.BytesIO()

@@ -17,7 +17,7 @@ from index.embedders.batching import BatchingEmbedder
 from index.feedback import Feedback
 from index.protocols import Backend
 from index.types import DocumentInfo, NewDocument, StoredDocument, StoredSentence
-from index.wordvectors import WordVectorFile
+from index.wordvectors import WordVectorFile, made_by
 from qa import startup
 from qa.abandon import checkpoint
 from qa.answer import answerability, conversation, spelling
@@ -106,8 +106,7 @@ class QAService:
         # gets the same confidence in every process, right after a start or an hour later.
         encoder = exact(self.embedder)
         self.relatedness = Relatedness(encoder)
-        self.words = WordVectorFile(s.data_dir / WORDS_FILE)
-        self._words_by = f"{encoder.name}|{getattr(encoder, 'weights_file', type(encoder).__name__)}"
+        self.words = WordVectorFile(s.data_dir / WORDS_FILE, made_by(encoder))
         decision = decision or answerability.Model.load(s.answerability_model or answerability.MODEL_FILE)
         # The ranking is the one the decision was fitted to (`decision.ranker`).
         self.answerer = Answerer(self.backend, self.embedder, decision, decision.ranker_weights(), self.relatedness,
@@ -138,7 +137,7 @@ class QAService:
         articles' words they lack, in the background, so that the first readers' questions do not
         wait for them (see `Relatedness`); then keep what was new for the next start."""
         try:
-            self.relatedness.preload(self.words.load(self._words_by))
+            self.relatedness.preload(self.words.load())
             for document_id in self.backend.document_ids():
                 if self._closing.is_set():
                     return
@@ -154,7 +153,7 @@ class QAService:
         if embedded == self._words_kept:
             return
         try:
-            self.words.save(self._words_by, self.relatedness.snapshot())
+            self.words.save(self.relatedness.snapshot())
             self._words_kept = embedded
         except (OSError, StoreError) as exc:
             log.warning("word vectors not kept for the next start: %s", exc)
