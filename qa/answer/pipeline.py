@@ -141,7 +141,8 @@ class Answerer:
     def present(self, u: Understood, decision: Decision, top_k: int) -> Judged:
         """The first `top_k` passages; only an answer gets a highlight, only the first a confidence."""
         shown, confidence = decision.shown, decision.confidence
-        found = [passages.to_passage(self.backend, c, u.question if shown and i == 0 else None,
+        marked = replace(u.question, names=u.given)  # the highlight never marks a name the asker gave
+        found = [passages.to_passage(self.backend, c, marked if shown and i == 0 else None,
                                      confidence if i == 0 else None)
                  for i, c in enumerate(decision.order[:top_k])]
         return Judged(found[0] if shown else None, found, confidence, decision.evidence,

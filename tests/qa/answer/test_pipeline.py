@@ -56,3 +56,18 @@ def test_set_thresholds_replace_the_models(service: QAService) -> None:
         assert judged.confidence == 0.5
         shown.append(("answer" if judged.answer else "") + ("closest" if judged.closest else ""))
     assert shown == ["answer", "closest", ""]
+
+
+def test_a_follow_up_may_be_answered_with_a_name_the_previous_answer_gave(service: QAService) -> None:
+    from qa.ingest.ingestion import DocumentInput
+
+    text = ("Tory foreign affairs spokesman Michael Ancram said lifting the embargo would be irresponsible. "
+            "The government will decide in the spring.")
+    service.put(DocumentInput(text=text, id="arms", title="Arms embargo"))
+    service.answerer.min_confidence = 0.4  # the neutral decision says 0.5: everything is shown
+    first = service.ask("what do the Tories think of lifting the embargo", "arms")
+    assert first.answer is not None and "Ancram" in first.answer.text
+    then = service.ask("who said that", "arms", conversation_id=first.conversation_id)
+    assert then.answer is not None and then.answer.highlight is not None
+    start, end = then.answer.highlight
+    assert then.answer.text[start:end] == "Michael Ancram"

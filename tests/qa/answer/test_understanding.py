@@ -43,3 +43,15 @@ def test_a_fresh_question_after_a_turn_is_not_a_follow_up() -> None:
 def test_a_metadata_answer_gives_no_sentence_a_head_start() -> None:
     before = Turn("who wrote this", "who wrote this", "Jane Doe", "tram", -1)
     assert understand("when did she write it", "tram", [before], vocabulary).focus is None
+
+
+def test_a_name_the_previous_answer_brought_in_may_be_what_a_follow_up_asks_for() -> None:
+    article = "Tory spokesman Michael Ancram said lifting the embargo would be irresponsible."
+    words = Vocabulary.of([article])
+    before = Turn("what do the Tories think of the embargo", "what do the Tories think of the embargo",
+                  article, "arms", 0)
+    u = understand("who said that", "arms", [before], lambda _: words)
+    assert "Michael Ancram" in u.question.names  # the rankers look for him
+    assert "Tories" in u.given and "Michael Ancram" not in u.given  # the highlight may mark him
+    first = understand("who is Michael Ancram", "arms", [], lambda _: words)
+    assert first.given == first.question.names == ("Michael Ancram",)
