@@ -1,5 +1,6 @@
-"""Whether to answer: a probability that the top passage answers the question, from a logistic
-model learned on SQuAD training articles (see `qa.learn.training` and docs/answerability.md).
+"""Whether to answer: a probability that the top passage answers the question, from a model
+learned on SQuAD training articles and readers' questions (see `qa.learn.training` and
+docs/answerability.md): a few small one-hidden-layer networks averaged, or a logistic model.
 
 The features are what a reader's judgement uses: does the sentence (with the one before it and the
 title) account for the words that say *what is asked about*, not only the names; are those words
@@ -107,6 +108,21 @@ def _ranker(value: object) -> dict[str, float] | None:
     return {str(k): float(v) for k, v in value.items()}
 
 
+def _hidden(value: object, features: int, path: Path) -> Hidden | None:
+    if value is None:
+        return None
+    try:
+        hidden = Hidden.from_dict(value)  # type: ignore[arg-type]
+        members, units = hidden.out.shape
+        shapes_fit = hidden.inner.shape == (features, members, units) and hidden.inner_bias.shape == (members, units) \
+            and hidden.out_bias.shape == (members,)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CorruptFile(f"the answerability model {path} has an unreadable hidden layer: {exc}") from exc
+    if not shapes_fit:
+        raise CorruptFile(f"the answerability model {path} has a hidden layer of the wrong shape")
+    return hidden
+
+
 def _novel(q: Question, text: str) -> float:
     """Names and numbers the sentence adds to the question: an answer tells something new, a
     sentence that only repeats the question does not."""
@@ -137,8 +153,34 @@ def _absent(terms: list[str], asked: Asked, vocabulary: Vocabulary) -> float:
 
 
 @dataclass(frozen=True)
+class Hidden:
+    """Networks with one hidden layer, side by side: member k is
+    sigmoid(out[k] . relu(z @ inner[:, k] + inner_bias[k]) + out_bias[k]) on the standardised z."""
+
+    inner: np.ndarray  # (features, members, units)
+    inner_bias: np.ndarray  # (members, units)
+    out: np.ndarray  # (members, units)
+    out_bias: np.ndarray  # (members,)
+
+    def probabilities(self, z: np.ndarray) -> np.ndarray:
+        """Rows of standardised features in, one probability a row out."""
+        h = np.maximum(np.einsum("nf,fmu->nmu", z, self.inner) + self.inner_bias, 0.0)
+        logits = np.clip((h * self.out).sum(axis=2) + self.out_bias, -30.0, 30.0)
+        return np.asarray(np.mean(1.0 / (1.0 + np.exp(-logits)), axis=1))
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: getattr(self, k).tolist() for k in ("inner", "inner_bias", "out", "out_bias")}
+
+    @classmethod
+    def from_dict(cls, body: dict[str, list[object]]) -> Hidden:
+        return cls(*(np.array(body[k], dtype=float) for k in ("inner", "inner_bias", "out", "out_bias")))
+
+
+@dataclass(frozen=True)
 class Model:
-    """A standardised logistic model: p = sigmoid(w . (x - mean) / scale + b)."""
+    """On standardised features z = (x - mean) / scale: the mean of `hidden`'s networks when there
+    are any (they see how features combine: words the articles lack matter more for some kinds of
+    question than others), else the logistic p = sigmoid(w . z + b)."""
 
     names: tuple[str, ...]
     mean: np.ndarray
@@ -150,6 +192,7 @@ class Model:
     closest: float = 1.0  # below `threshold`, at or above this: the first passage is shown as the closest one
     # The reranker's weights this decision was fitted with (`reranking.Weights` fields); None: the defaults.
     ranker: dict[str, float] | None = None
+    hidden: Hidden | None = None
 
     def ranker_weights(self) -> Weights:
         return Weights(**self.ranker) if self.ranker else Weights()
@@ -157,13 +200,19 @@ class Model:
     def choose(self, evidence: Evidence) -> tuple[int, float]:
         """Of the first `CHOICES` passages, the one most likely to answer, and that probability.
         Ties keep the reranker's order."""
-        scored = [(self.probability(evidence.at(i).vector()), -i) for i in range(min(CHOICES, len(evidence.ranked)))]
-        p, index = max(scored)
-        return -index, p
+        p = self.probabilities(np.stack([evidence.at(i).vector() for i in range(min(CHOICES, len(evidence.ranked)))]))
+        index = int(np.argmax(p))  # the first of equals
+        return index, float(p[index])
 
     def probability(self, x: np.ndarray) -> float:
-        z = float(np.dot(self.weights, (x - self.mean) / self.scale) + self.bias)
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return float(self.probabilities(x[None, :])[0])
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """One probability per row of raw features."""
+        z = (x - self.mean) / self.scale
+        if self.hidden is not None:
+            return self.hidden.probabilities(z)
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z @ self.weights + self.bias, -30.0, 30.0))))
 
     @classmethod
     def neutral(cls) -> Model:
@@ -174,7 +223,8 @@ class Model:
     def to_json(self) -> str:
         body = {"names": list(self.names), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
                 "weights": self.weights.tolist(), "bias": self.bias, "threshold": self.threshold, "meta": self.meta,
-                "closest": self.closest, **({"ranker": self.ranker} if self.ranker else {})}
+                "closest": self.closest, **({"ranker": self.ranker} if self.ranker else {}),
+                **({"hidden": self.hidden.to_dict()} if self.hidden is not None else {})}
         payload = json.dumps(body, sort_keys=True)
         return json.dumps({"sha256": hashlib.sha256(payload.encode()).hexdigest(), "model": body},
                           indent=1, sort_keys=True) + "\n"
@@ -196,7 +246,7 @@ class Model:
         return cls(names=NAMES, mean=np.array(body["mean"]), scale=np.array(body["scale"]),
                    weights=np.array(body["weights"]), bias=float(body["bias"]), threshold=float(body["threshold"]),
                    meta=dict(body["meta"]), closest=float(body.get("closest", 1.0)),
-                   ranker=_ranker(body.get("ranker")))
+                   ranker=_ranker(body.get("ranker")), hidden=_hidden(body.get("hidden"), len(NAMES), path))
 
     def save(self, path: Path) -> None:
         from index.files import atomic_write

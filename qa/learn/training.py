@@ -2,19 +2,21 @@
 SQuAD-style data (articles, and questions with answer text, some marked unanswerable) and readers'
 questions, made into labelled examples by `qa.learn.examples`.
 
-Probabilities are fitted by logistic regression; the threshold is read off out-of-fold predictions
+Probabilities come from a few small networks averaged (`MEMBERS`; 0: logistic regression); the
+threshold is read off out-of-fold predictions
 (folds by article), so its stated precision is on articles the fold never saw. Everything is
 seeded: the same data give the same file.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.answer.answerability import NAMES, Model
+from qa.answer.answerability import NAMES, Hidden, Model
 from qa.answer.reranking import Weights
 from qa.learn.examples import (
     RANKER_FEATURES,
@@ -54,24 +56,44 @@ def fit_ranker(data: list[RankerExample], l2: float = 0.01) -> Weights:
     return Weights(**{n: round(float(v), 4) for n, v in zip(RANKER_FEATURES, best.x, strict=True)})
 
 
-def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+# The decision's learner: this many small networks (one hidden layer of UNITS), each from its own
+# seed, averaged. On readers' questions held out by article they answered as many answerable
+# questions as the logistic model at the same precision and abstained on more of the unanswerable
+# ones (docs/answerability.md); averaging a few steadies what one seed would give. MEMBERS = 0 is
+# the logistic model.
+MEMBERS, UNITS = 5, 32
+
+
+def fit(x: np.ndarray, y: np.ndarray, members: int = MEMBERS) -> Model:
+    """Parameters only (threshold, meta: placeholders): `decide` sets them."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=2000, random_state=SEED).fit((x - mean) / scale, y)
-    return mean, scale, model.coef_[0], float(model.intercept_[0])
+    z = (x - mean) / scale
+    if members == 0:
+        linear = LogisticRegression(C=1.0, max_iter=2000, random_state=SEED).fit(z, y)
+        return Model(names=NAMES, mean=mean, scale=scale, weights=linear.coef_[0],
+                     bias=float(linear.intercept_[0]), threshold=0.5, meta={})
+    nets = [MLPClassifier(hidden_layer_sizes=(UNITS,), alpha=1e-2, max_iter=300, early_stopping=True,
+                          random_state=SEED + k).fit(z, y) for k in range(members)]
+    hidden = Hidden(inner=np.stack([n.coefs_[0] for n in nets], axis=1),
+                    inner_bias=np.stack([n.intercepts_[0] for n in nets]),
+                    out=np.stack([n.coefs_[1][:, 0] for n in nets]),
+                    out_bias=np.array([n.intercepts_[1][0] for n in nets]))
+    return Model(names=NAMES, mean=mean, scale=scale, weights=np.zeros(len(NAMES)), bias=0.0, threshold=0.5,
+                 meta={}, hidden=hidden)
 
 
-def out_of_fold(x: np.ndarray, y: np.ndarray, groups: list[str], folds: int = 7) -> np.ndarray:
+def out_of_fold(x: np.ndarray, y: np.ndarray, groups: list[str], folds: int = 7, members: int = MEMBERS) -> np.ndarray:
     """Each example's probability from a model fitted without its article."""
     articles = sorted(set(groups))
     fold_of = {a: i % folds for i, a in enumerate(articles)}
     which = np.array([fold_of[g] for g in groups])
     p = np.zeros(len(y))
     for k in range(folds):
-        mean, scale, w, b = fit(x[which != k], y[which != k])
-        p[which == k] = 1 / (1 + np.exp(-(((x[which == k] - mean) / scale) @ w + b)))
+        p[which == k] = fit(x[which != k], y[which != k], members).probabilities(x[which == k])
     return p
 
 
@@ -158,7 +180,7 @@ def decide(data: list[Example], precision: float = 0.9, closest_precision: float
     mine = np.isin(kinds[on], ["answerable", "reader"])  # the answerable ones among them
     threshold = threshold_for(p[on][mine], y[on][mine], precision)
     closest = closest_for(p[on], y[on], threshold, closest_precision)
-    mean, scale, w, b = fit(x, y)
+    fitted = fit(x, y)
     answerable = np.isin(kinds[pick], ["answerable", "reader"])
     meta: dict[str, object] = {
         "cut_offs_read_off": "reader questions" if readers.any() else "all questions",
@@ -171,5 +193,5 @@ def decide(data: list[Example], precision: float = 0.9, closest_precision: float
         "abstained_on_negatives": {str(k): _mean(p[pick][kinds[pick] == k] < threshold)
                                    for k in ("unanswerable", "wrong-article", "near-miss", "reader-unanswerable")},
     }
-    return Model(names=NAMES, mean=mean, scale=scale, weights=w, bias=b, threshold=threshold, meta=meta,
-                 closest=closest)
+    meta["learner"] = f"{MEMBERS} networks of {UNITS} hidden units, averaged" if MEMBERS else "logistic regression"
+    return replace(fitted, threshold=threshold, closest=closest, meta=meta)

@@ -8,7 +8,7 @@ import pytest
 
 from index.embedders.base import FakeEmbedder
 from index.types import StoredSentence
-from qa.answer.answerability import MODEL_FILE, NAMES, Evidence, Model
+from qa.answer.answerability import MODEL_FILE, NAMES, Evidence, Hidden, Model
 from qa.answer.question import parse
 from qa.answer.relatedness import Relatedness
 from qa.answer.reranking import Asked
@@ -47,6 +47,44 @@ def test_saved_and_loaded_is_the_same_model(tmp_path: Path) -> None:
     again = Model.load(tmp_path / "m.json")
     x = rng.normal(size=n)
     assert again.probability(x) == pytest.approx(model.probability(x))
+
+
+def _hidden(rng: np.random.Generator, members: int = 3, units: int = 4) -> Hidden:
+    n = len(NAMES)
+    return Hidden(rng.normal(size=(n, members, units)), rng.normal(size=(members, units)),
+                  rng.normal(size=(members, units)), rng.normal(size=members))
+
+
+def test_a_model_with_hidden_layers_survives_saving(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    n = len(NAMES)
+    model = Model(NAMES, rng.normal(size=n), rng.uniform(0.5, 2, size=n), np.zeros(n), 0.0, 0.6, {},
+                  hidden=_hidden(rng))
+    model.save(tmp_path / "m.json")
+    again = Model.load(tmp_path / "m.json")
+    x = rng.normal(size=(5, n))
+    assert again.probabilities(x) == pytest.approx(model.probabilities(x))
+    assert again.probability(x[2]) == pytest.approx(model.probabilities(x)[2])
+
+
+def test_the_networks_are_averaged() -> None:
+    rng = np.random.default_rng(2)
+    hidden = _hidden(rng)
+    z = rng.normal(size=(1, len(NAMES)))
+    alone = [Hidden(hidden.inner[:, k:k + 1], hidden.inner_bias[k:k + 1], hidden.out[k:k + 1],
+                    hidden.out_bias[k:k + 1]).probabilities(z)[0] for k in range(3)]
+    assert hidden.probabilities(z)[0] == pytest.approx(np.mean(alone))
+    assert len(set(np.round(alone, 6))) == 3  # the members differ, so the mean is not any one of them
+
+
+def test_a_hidden_layer_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    n = len(NAMES)
+    hidden = _hidden(rng)
+    broken = Hidden(hidden.inner[:-1], hidden.inner_bias, hidden.out, hidden.out_bias)  # a feature short
+    Model(NAMES, np.zeros(n), np.ones(n), np.zeros(n), 0.0, 0.5, {}, hidden=broken).save(tmp_path / "m.json")
+    with pytest.raises(CorruptFile, match="wrong shape"):
+        Model.load(tmp_path / "m.json")
 
 
 def _candidate(text: str, score: float, position: int = 0) -> Candidate:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index.embedders.base import FakeEmbedder
-from qa.answer.answerability import Model
+from qa.answer.answerability import NAMES, Model
 from qa.learn import examples, training
 from qa.service import QAService
 from qa.settings import Settings
@@ -59,6 +59,23 @@ def test_each_question_shows_its_most_probable_passage() -> None:
     p = np.array([0.2, 0.7, 0.7, 0.9, 0.1])
     questions = np.array([1, 1, 1, 2, 2])
     assert training.chosen(p, questions).tolist() == [1, 3]  # ties: the reranker's first
+
+
+def test_the_networks_learn_what_a_line_cannot() -> None:
+    # Right when two features agree in sign (an interaction no single weight expresses).
+    rng = np.random.default_rng(0)
+    x = np.zeros((1200, len(NAMES)))
+    x[:, :3] = rng.normal(size=(1200, 3))
+    y = (x[:, 0] * x[:, 1] > 0).astype(float)
+    train, test = slice(0, 1000), slice(1000, None)
+    networks = training.fit(x[train], y[train], members=2)
+    logistic = training.fit(x[train], y[train], members=0)
+    assert networks.hidden is not None and logistic.hidden is None
+
+    def accuracy(model: Model) -> float:
+        return float(((model.probabilities(x[test]) >= 0.5) == (y[test] == 1)).mean())
+
+    assert accuracy(networks) > 0.8 and accuracy(logistic) < 0.65
 
 
 def test_the_fitted_ranker_puts_right_candidates_first() -> None:
