@@ -35,7 +35,7 @@ from qa.answer.reranking import Weights
 from qa.ingest.ingestion import DocumentInput
 from qa.learn.adaptation import fold_of, read_jsonl
 from qa.learn.examples import Example, examples, ranked_examples, reader_examples
-from qa.learn.training import decide, fit_ranker, save_examples
+from qa.learn.training import MEMBERS, decide, fit_ranker, save_examples
 from qa.service import QAService
 from qa.settings import Settings
 
@@ -140,7 +140,7 @@ def squad_examples(args: argparse.Namespace, weights: Weights) -> tuple[list[Exa
 def ship(args: argparse.Namespace, data: list[Example], weights: Weights, embedder: str) -> None:
     """The model to commit: the ranker fitted on every fold, the decision on every fold's held-out
     features and on the SQuAD part's examples."""
-    model = replace(decide(data, args.precision, args.closest_precision), ranker=asdict(weights))
+    model = replace(decide(data, args.precision, args.closest_precision, args.members), ranker=asdict(weights))
     model.meta.update({"data": f"SQuAD part ({args.squad.name}) and the reader questions of {args.folds} folds "
                        f"by article ({args.data.name}), each fold's from the encoder that never saw it",
                        "embedder": embedder})
@@ -158,6 +158,8 @@ def arguments() -> argparse.Namespace:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--precision", type=float, default=0.9)
     ap.add_argument("--closest-precision", type=float, default=0.4)
+    ap.add_argument("--members", type=int, default=MEMBERS,
+                    help="networks the decision averages (0: the logistic model it had before)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/qa-readers"))
     ap.add_argument("--fit-ranker", action="store_true", help="learn the reranker's weights too (per fold)")
     ap.add_argument("--keep", action="store_true", help="save each fold's decision examples and model in --work")
@@ -192,7 +194,7 @@ def main() -> int:
     total: dict[str, float] = defaultdict(float)
     for k, service in services.items():
         others = [e for j in services if j != k for e in features[j]]
-        fitted = decide(others + squad, args.precision, args.closest_precision)
+        fitted = decide(others + squad, args.precision, args.closest_precision, args.members)
         service.answerer.decision = replace(fitted, ranker=asdict(rankers[k]))
         if args.keep:  # to serve: `QA_ANSWERABILITY_MODEL=<work>/model{k}.json`, with that fold's adapter
             service.answerer.decision.save(args.work / f"model{k}.json")

@@ -163,13 +163,14 @@ def save_examples(path: Path, data: list[Example]) -> None:
                         questions=np.array([e.question for e in data]), names=np.array(NAMES))
 
 
-def decide(data: list[Example], precision: float = 0.9, closest_precision: float = 0.4) -> Model:
+def decide(data: list[Example], precision: float = 0.9, closest_precision: float = 0.4,
+           members: int = MEMBERS) -> Model:
     """Fit the decision on `data`; its thresholds read off out-of-fold predictions (folds by article)."""
     x = np.stack([e.features for e in data])
     y = np.array([e.right for e in data], dtype=float)
     groups, kinds = [e.article for e in data], np.array([e.kind for e in data])
     asked = np.array([f"{e.kind}:{e.article}:{e.question}" for e in data])
-    p = out_of_fold(x, y, groups)
+    p = out_of_fold(x, y, groups, members=members)
     pick = chosen(p, asked)  # what the service would show, judged on articles the fold never saw
     # The cut-offs are read off readers' questions where there are any: the widget's use, whose
     # scores sit elsewhere than SQuAD's. The answer threshold gives `precision` on the answerable
@@ -180,7 +181,7 @@ def decide(data: list[Example], precision: float = 0.9, closest_precision: float
     mine = np.isin(kinds[on], ["answerable", "reader"])  # the answerable ones among them
     threshold = threshold_for(p[on][mine], y[on][mine], precision)
     closest = closest_for(p[on], y[on], threshold, closest_precision)
-    fitted = fit(x, y)
+    fitted = fit(x, y, members)
     answerable = np.isin(kinds[pick], ["answerable", "reader"])
     meta: dict[str, object] = {
         "cut_offs_read_off": "reader questions" if readers.any() else "all questions",
@@ -193,5 +194,5 @@ def decide(data: list[Example], precision: float = 0.9, closest_precision: float
         "abstained_on_negatives": {str(k): _mean(p[pick][kinds[pick] == k] < threshold)
                                    for k in ("unanswerable", "wrong-article", "near-miss", "reader-unanswerable")},
     }
-    meta["learner"] = f"{MEMBERS} networks of {UNITS} hidden units, averaged" if MEMBERS else "logistic regression"
+    meta["learner"] = f"{members} networks of {UNITS} hidden units, averaged" if members else "logistic regression"
     return replace(fitted, threshold=threshold, closest=closest, meta=meta)
