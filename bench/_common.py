@@ -4,6 +4,7 @@ they import the project and each other without editing `sys.path`."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import urllib.request
 from pathlib import Path
@@ -26,3 +27,11 @@ def ready(url: str) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
+
+
+def count(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value

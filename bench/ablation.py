@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from bench._common import count
 from qa.learn import training
 
 GROUPS = {
@@ -34,9 +35,10 @@ GROUPS = {
 }
 
 
-def judge(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str], questions: np.ndarray) -> str:
+def judge(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str], questions: np.ndarray,
+          members: int) -> str:
     """Judged on what the service would show: each question's most probable passage."""
-    p = training.out_of_fold(x, y, articles)
+    p = training.out_of_fold(x, y, articles, members=members)
     pick = training.chosen(p, questions)
     p, y, kinds = p[pick], y[pick], kinds[pick]
     answerable = kinds == "answerable"
@@ -50,14 +52,17 @@ def judge(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str], 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("examples", type=Path)
-    data = np.load(ap.parse_args().examples)
+    ap.add_argument("--members", type=count, default=training.MEMBERS,
+                    help="networks averaged, as the shipped decision (0: the logistic model)")
+    args = ap.parse_args()
+    data = np.load(args.examples)
     x, y, kinds, names = data["x"], data["y"], data["kinds"], [str(n) for n in data["names"]]
     articles, questions = [str(a) for a in data["articles"]], data["questions"]
-    print(f"{'all features':62} {judge(x, y, kinds, articles, questions)}")
+    print(f"{'all features':62} {judge(x, y, kinds, articles, questions, args.members)}")
     for group, members in GROUPS.items():
         drop = [i for i, n in enumerate(names) if n in members or (members == ["kind"] and n.startswith("asks_"))]
         keep = [i for i in range(len(names)) if i not in drop]
-        print(f"{'without ' + group:62} {judge(x[:, keep], y, kinds, articles, questions)}")
+        print(f"{'without ' + group:62} {judge(x[:, keep], y, kinds, articles, questions, args.members)}")
     return 0
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from bench._common import ROOT
+from bench._common import ROOT, count
 from qa.answer.passages import Passage
 from qa.answer.reranking import Weights
 from qa.ingest.ingestion import DocumentInput
@@ -158,7 +158,7 @@ def arguments() -> argparse.Namespace:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--precision", type=float, default=0.9)
     ap.add_argument("--closest-precision", type=float, default=0.4)
-    ap.add_argument("--members", type=int, default=MEMBERS,
+    ap.add_argument("--members", type=count, default=MEMBERS,
                     help="networks the decision averages (0: the logistic model it had before)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/qa-readers"))
     ap.add_argument("--fit-ranker", action="store_true", help="learn the reranker's weights too (per fold)")

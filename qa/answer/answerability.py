@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -104,23 +105,8 @@ def _ranker(value: object) -> dict[str, float] | None:
         return None
     known = set(Weights.__dataclass_fields__)
     if not isinstance(value, dict) or set(value) - known:
-        raise CorruptFile("the answerability model names reranker weights this code does not have")
-    return {str(k): float(v) for k, v in value.items()}
-
-
-def _hidden(value: object, features: int, path: Path) -> Hidden | None:
-    if value is None:
-        return None
-    try:
-        hidden = Hidden.from_dict(value)  # type: ignore[arg-type]
-        members, units = hidden.out.shape
-        shapes_fit = hidden.inner.shape == (features, members, units) and hidden.inner_bias.shape == (members, units) \
-            and hidden.out_bias.shape == (members,)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CorruptFile(f"the answerability model {path} has an unreadable hidden layer: {exc}") from exc
-    if not shapes_fit:
-        raise CorruptFile(f"the answerability model {path} has a hidden layer of the wrong shape")
-    return hidden
+        raise CorruptFile("names reranker weights this code does not have")
+    return {str(k): _number(v) for k, v in value.items()}
 
 
 def _novel(q: Question, text: str) -> float:
@@ -169,18 +155,43 @@ class Hidden:
         return np.asarray(np.mean(1.0 / (1.0 + np.exp(-logits)), axis=1))
 
     def to_dict(self) -> dict[str, object]:
-        return {k: getattr(self, k).tolist() for k in ("inner", "inner_bias", "out", "out_bias")}
+        return {"inner": self.inner.tolist(), "inner_bias": self.inner_bias.tolist(), "out": self.out.tolist(),
+                "out_bias": self.out_bias.tolist()}
 
     @classmethod
-    def from_dict(cls, body: dict[str, list[object]]) -> Hidden:
-        return cls(*(np.array(body[k], dtype=float) for k in ("inner", "inner_bias", "out", "out_bias")))
+    def from_dict(cls, body: object, features: int) -> Hidden:
+        """Raises ValueError, KeyError or TypeError for anything but networks over `features`."""
+        if not isinstance(body, dict):
+            raise ValueError("not an object")
+        inner = _numbers(body["inner"])
+        if inner.ndim != 3 or inner.shape[0] != features:
+            raise ValueError("a hidden layer of the wrong shape")
+        members, units = inner.shape[1:]
+        return cls(inner, _numbers(body["inner_bias"], (members, units)), _numbers(body["out"], (members, units)),
+                   _numbers(body["out_bias"], (members,)))
+
+
+def _numbers(value: object, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Finite numbers of the given shape, strictly: a string, a boolean, a null or a ragged list in a
+    model file is damage, not a value to convert (NaN would reach every confidence)."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "if" or (shape is not None and array.shape != shape):
+        raise ValueError("numbers of the wrong type or shape")
+    if not np.isfinite(array).all():
+        raise ValueError("a number that is not finite")
+    return array.astype(float)
+
+
+def _number(value: object) -> float:
+    return float(_numbers(value, ()))
 
 
 @dataclass(frozen=True)
 class Model:
     """On standardised features z = (x - mean) / scale: the mean of `hidden`'s networks when there
-    are any (they see how features combine: words the articles lack matter more for some kinds of
-    question than others), else the logistic p = sigmoid(w . z + b)."""
+    are any (one feature can weigh differently depending on the others), else the logistic
+    p = sigmoid(w . z + b). A file with networks carries the logistic model too, fitted on the same
+    rows, for code that reads only that."""
 
     names: tuple[str, ...]
     mean: np.ndarray
@@ -241,12 +252,26 @@ class Model:
             raise CorruptFile(f"cannot read the answerability model {path}: {exc}") from exc
         if digest != outer.get("sha256"):
             raise CorruptFile(f"the answerability model {path} does not match its checksum")
+        try:
+            return cls._from(body)
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise CorruptFile(f"the answerability model {path} holds unreadable parameters: {exc}") from exc
+        except CorruptFile as exc:
+            raise CorruptFile(f"the answerability model {path} {exc}") from exc
+
+    @classmethod
+    def _from(cls, body: dict[str, Any]) -> Model:
         if tuple(body["names"]) != NAMES:
-            raise CorruptFile(f"the answerability model {path} was trained on other features")
-        return cls(names=NAMES, mean=np.array(body["mean"]), scale=np.array(body["scale"]),
-                   weights=np.array(body["weights"]), bias=float(body["bias"]), threshold=float(body["threshold"]),
-                   meta=dict(body["meta"]), closest=float(body.get("closest", 1.0)),
-                   ranker=_ranker(body.get("ranker")), hidden=_hidden(body.get("hidden"), len(NAMES), path))
+            raise CorruptFile("was trained on other features")
+        if not isinstance(body["meta"], dict):
+            raise ValueError("meta is not an object")
+        n = len(NAMES)
+        hidden = body.get("hidden")
+        return cls(names=NAMES, mean=_numbers(body["mean"], (n,)), scale=_numbers(body["scale"], (n,)),
+                   weights=_numbers(body["weights"], (n,)), bias=_number(body["bias"]),
+                   threshold=_number(body["threshold"]), meta=dict(body["meta"]),
+                   closest=_number(body.get("closest", 1.0)), ranker=_ranker(body.get("ranker")),
+                   hidden=None if hidden is None else Hidden.from_dict(hidden, n))
 
     def save(self, path: Path) -> None:
         from index.files import atomic_write

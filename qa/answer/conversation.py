@@ -175,6 +175,17 @@ def resolve(question: str, turns: list[Turn], names: tuple[str, ...] | None = No
 _PERSONAL = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs)\b", re.IGNORECASE)
 
 
+def referents(question: str, last: Turn) -> tuple[str, ...]:
+    """The names of the turn before that a follow-up points back at, and so does not ask for: those
+    of the question before ("he" after "what did Blunkett say"), and, where that question asked for
+    a person, those its answer gave ("who did she marry" after "who is Blunkett's lover"). Other
+    names of that answer may be what the follow-up asks for ("who said that")."""
+    names = names_in(last.resolved[:TURN_CHARS])
+    if _PERSONAL.search(question) and parse(last.resolved[:TURN_CHARS]).expects in ("person", "role"):
+        names += [n for n in names_in((last.answer_text or "")[:TURN_CHARS]) if " " in n]
+    return tuple(dict.fromkeys(names))
+
+
 def abstention(question: str, resolved: str, turns: list[Turn]) -> str:
     """Why a question went unanswered, so the reader can be told what to do: one saying "she" with
     no turn before it to say who is best asked again in full; anything else, a follow-up read

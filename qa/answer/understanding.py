@@ -20,10 +20,10 @@ class Understood:
     document_id: str | None  # the article asked about; a follow-up stays on the article it follows
     previous: conversation.Turn | None  # the turn a follow-up refers back to, else None
     vocabulary: spelling.Vocabulary  # the words of the articles searched
-    # Names that are not the answer: the reader's own, and a follow-up's topic (the names of the
-    # question before, what "he" or "it" stands for). Not those only the previous answer brought
-    # in: "who said that" after an answer quoting Michael Ancram asks for him.
-    given: tuple[str, ...] = ()
+    # Names that are not the answer: the reader's own, and those a follow-up points back at
+    # (`conversation.referents`). Not every name the previous answer brought in: "who said that"
+    # after an answer quoting Michael Ancram asks for him.
+    given: tuple[str, ...]
 
     @property
     def focus(self) -> tuple[str, int] | None:
@@ -48,11 +48,11 @@ def understand(text: str, document_id: str | None, turns: Sequence[conversation.
     previous = turns[-1] if resolved != corrected else None
     if previous is not None and document_id is None:
         document_id = previous.document_id
+    given = asked.names
+    if previous is not None:
+        given = tuple(dict.fromkeys(given + conversation.referents(corrected, previous)))
     # Words come from what was asked; the referents a follow-up brought in count as names, so a
     # sentence that says "he" next to one naming him is not beaten by the previous answer.
-    given = asked.names
     if resolved != asked.text:
         asked = replace(asked, names=tuple(names_in(" ".join(resolved.split()))))
-    if previous is not None:
-        given = tuple(dict.fromkeys(given + tuple(names_in(previous.resolved))))
     return Understood(corrected, resolved, asked, document_id, previous, vocabulary_of(document_id), given)

@@ -65,25 +65,27 @@ MEMBERS, UNITS = 5, 32
 
 
 def fit(x: np.ndarray, y: np.ndarray, members: int = MEMBERS) -> Model:
-    """Parameters only (threshold, meta: placeholders): `decide` sets them."""
+    """Parameters only (threshold, meta: placeholders): `decide` sets them. `x` has the columns of
+    NAMES."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
-    if members == 0:
-        linear = LogisticRegression(C=1.0, max_iter=2000, random_state=SEED).fit(z, y)
-        return Model(names=NAMES, mean=mean, scale=scale, weights=linear.coef_[0],
-                     bias=float(linear.intercept_[0]), threshold=0.5, meta={})
-    nets = [MLPClassifier(hidden_layer_sizes=(UNITS,), alpha=1e-2, max_iter=300, early_stopping=True,
-                          random_state=SEED + k).fit(z, y) for k in range(members)]
-    hidden = Hidden(inner=np.stack([n.coefs_[0] for n in nets], axis=1),
-                    inner_bias=np.stack([n.intercepts_[0] for n in nets]),
-                    out=np.stack([n.coefs_[1][:, 0] for n in nets]),
-                    out_bias=np.array([n.intercepts_[1][0] for n in nets]))
-    return Model(names=NAMES, mean=mean, scale=scale, weights=np.zeros(len(NAMES)), bias=0.0, threshold=0.5,
-                 meta={}, hidden=hidden)
+    # The logistic model is kept beside any networks: code from before them reads only it, so a
+    # rollback still decides with a fitted model rather than at one half for everything.
+    linear = LogisticRegression(C=1.0, max_iter=2000, random_state=SEED).fit(z, y)
+    hidden = None
+    if members > 0:
+        nets = [MLPClassifier(hidden_layer_sizes=(UNITS,), alpha=1e-2, max_iter=300, early_stopping=True,
+                              random_state=SEED + k).fit(z, y) for k in range(members)]
+        hidden = Hidden(inner=np.stack([n.coefs_[0] for n in nets], axis=1),
+                        inner_bias=np.stack([n.intercepts_[0] for n in nets]),
+                        out=np.stack([n.coefs_[1][:, 0] for n in nets]),
+                        out_bias=np.array([n.intercepts_[1][0] for n in nets]))
+    return Model(names=NAMES, mean=mean, scale=scale, weights=linear.coef_[0], bias=float(linear.intercept_[0]),
+                 threshold=0.5, meta={}, hidden=hidden)
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, groups: list[str], folds: int = 7, members: int = MEMBERS) -> np.ndarray:

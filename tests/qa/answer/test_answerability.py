@@ -1,7 +1,10 @@
 """The learned answer-or-abstain decision: its file is verified, its features mean what they say."""
 
+import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -85,6 +88,61 @@ def test_a_hidden_layer_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
     Model(NAMES, np.zeros(n), np.ones(n), np.zeros(n), 0.0, 0.5, {}, hidden=broken).save(tmp_path / "m.json")
     with pytest.raises(CorruptFile, match="wrong shape"):
         Model.load(tmp_path / "m.json")
+
+
+def _saved(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """The committed model with `change` made to its body, under a checksum that matches."""
+    body = json.loads(MODEL_FILE.read_text())["model"]
+    change(body)
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({"sha256": digest, "model": body}))  # NaN and Infinity as JSON allows them
+    return path
+
+
+def _put(key: str, value: Any, inside: str | None = None) -> Callable[[dict[str, Any]], None]:
+    def change(body: dict[str, Any]) -> None:
+        (body[inside] if inside else body)[key] = value
+    return change
+
+
+@pytest.mark.parametrize("change", [
+    _put("hidden", "networks"), _put("inner", "abc", "hidden"), _put("out_bias", [float("nan")] * 5, "hidden"),
+    _put("out_bias", [10 ** 400] * 5, "hidden"), _put("out", [[True] * 32] * 5, "hidden"),
+    _put("inner_bias", [[0.0] * 32] * 4, "hidden"), _put("mean", ["0"] * len(NAMES)), _put("mean", [0.0] * 3),
+    _put("scale", [None] * len(NAMES)), _put("bias", 10 ** 400), _put("threshold", "high"), _put("names", 5),
+    _put("meta", [1]), _put("weights", [float("inf")] * len(NAMES)), _put("ranker", {"dense": "x"}),
+])
+def test_a_damaged_model_file_is_refused_whatever_the_damage(tmp_path: Path,
+                                                              change: Callable[[dict[str, Any]], None]) -> None:
+    with pytest.raises(CorruptFile):
+        Model.load(_saved(tmp_path, change))
+
+
+def _three() -> Evidence:
+    texts = ["Up to 2,300 migrants are in Calais.", "The mayor spoke last week.", "It rained in Calais."]
+    ranked = [_candidate(t, 1.0 - i / 10, i) for i, t in enumerate(texts)]
+    return Evidence(Asked.of(parse("How many migrants are in Calais?")), ranked, Vocabulary.of(texts), 0,
+                    Relatedness(FakeEmbedder()))
+
+
+def test_of_equally_likely_passages_the_reranker_s_first_is_chosen() -> None:
+    assert Model.neutral().choose(_three()) == (0, 0.5)
+
+
+@pytest.mark.parametrize("networks", [False, True])
+def test_the_likeliest_passage_is_chosen_where_it_stands(networks: bool) -> None:
+    # A model that trusts a passage the further down the reranker put it: the third wins.
+    n, at = len(NAMES), NAMES.index("rank")
+    w = np.zeros(n)
+    w[at] = 5.0
+    inner = np.zeros((n, 1, 1))
+    inner[at, 0, 0] = 5.0
+    hidden = Hidden(inner, np.zeros((1, 1)), np.ones((1, 1)), np.zeros(1)) if networks else None
+    model = Model(NAMES, np.zeros(n), np.ones(n), np.zeros(n) if networks else w, 0.0, 0.5, {}, hidden=hidden)
+    evidence = _three()
+    index, p = model.choose(evidence)
+    assert index == 2 and p == pytest.approx(model.probability(evidence.at(2).vector())) and p > 0.5
 
 
 def _candidate(text: str, score: float, position: int = 0) -> Candidate:

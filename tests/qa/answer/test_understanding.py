@@ -55,3 +55,12 @@ def test_a_name_the_previous_answer_brought_in_may_be_what_a_follow_up_asks_for(
     assert "Tories" in u.given and "Michael Ancram" not in u.given  # the highlight may mark him
     first = understand("who is Michael Ancram", "arms", [], lambda _: words)
     assert first.given == first.question.names == ("Michael Ancram",)
+
+
+def test_she_after_a_question_for_a_person_is_the_person_that_answer_gave() -> None:
+    article = "Blunkett fell for Kimberly Fortier. Kimberly Fortier married Stephen Quinn in 2001."
+    words = Vocabulary.of([article])
+    before = Turn("who did Blunkett fall for", "who did Blunkett fall for", "Blunkett fell for Kimberly Fortier.",
+                  "love", 0)
+    u = understand("who did she marry", "love", [before], lambda _: words)
+    assert "Kimberly Fortier" in u.given and "Blunkett" in u.given  # neither is who she married
