@@ -156,9 +156,12 @@ class _Asker:
         judged = _judged(self.service, text, scope, previous)
         if judged.evidence is None:
             return [Example(np.zeros(len(NAMES)), False, article, kind, self.count)]
+        # In the reranker's order, as the features are: the passages shown put the decision's choice
+        # first, so labelling those would give one passage's features another's label.
         out = []
-        for i, passage in enumerate(judged.passages[:CHOICES]):
-            right = passage.document_id == article and _holds(passage.text, answers)
+        for i, candidate in enumerate(judged.evidence.ranked[:CHOICES]):
+            sentence = candidate.sentence
+            right = sentence.document_id == article and _holds(sentence.text, answers)
             out.append(Example(judged.evidence.at(i).vector(), right, article, kind, self.count))
         return out
 

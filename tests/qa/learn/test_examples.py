@@ -3,6 +3,8 @@
 import random
 from pathlib import Path
 
+import numpy as np
+
 from index.embedders.base import FakeEmbedder
 from qa.answer.answerability import Model
 from qa.learn import examples
@@ -54,5 +56,30 @@ def test_reader_turns_carry_the_turn_before_and_its_answer_sentence(tmp_path: Pa
         assert kinds.count("reader-unanswerable") == 3 and kinds.count("reader") == 9  # three passages each
         ranked = list(examples.ranked_examples(service, READER_QUESTIONS))
         assert ranked and all(r.features.shape == (len(r.right), len(examples.RANKER_FEATURES)) for r in ranked)
+    finally:
+        service.close()
+
+
+def test_each_example_carries_the_label_of_the_passage_whose_features_it_holds(tmp_path: Path) -> None:
+    from qa.answer.answerability import NAMES
+    from qa.ingest.ingestion import DocumentInput
+
+    # A decision that trusts a passage the further down the reranker put it: it shows the third first.
+    n = len(NAMES)
+    weights = np.zeros(n)
+    weights[NAMES.index("rank")] = 5.0
+    picky = Model(NAMES, np.zeros(n), np.ones(n), weights, 0.0, 0.5, {})
+    settings = Settings(data_dir=tmp_path / "d", seeds_dir=tmp_path / "none", embedder="fake", answer_cache_size=0)
+    service = QAService.open(settings, FakeEmbedder(), decision=picky)
+    try:
+        service.put(DocumentInput(text=READER_ARTICLE, id="tram", title="Tram"))
+        asked = READER_QUESTIONS[2]
+        made = list(examples.reader_examples(service, [asked]))
+        judged = examples._judged(service, str(asked["question"]), "tram", None)
+        assert judged.evidence is not None and judged.passages[0].text == judged.evidence.ranked[2].sentence.text
+        for example, candidate in zip(made, judged.evidence.ranked, strict=False):
+            assert example.features[NAMES.index("rank")] == judged.evidence.ranked.index(candidate)
+            assert example.right == ("14 minutes" in candidate.sentence.text)
+        assert sum(e.right for e in made) == 1
     finally:
         service.close()
