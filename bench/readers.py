@@ -30,9 +30,11 @@ from typing import Any
 import numpy as np
 
 from bench._common import ROOT, count
+from qa.answer import answerability
 from qa.answer.passages import Passage
 from qa.answer.reranking import Weights
 from qa.ingest.ingestion import DocumentInput
+from qa.learn import examples as examples_module
 from qa.learn.adaptation import fold_of, read_jsonl
 from qa.learn.examples import Example, examples, ranked_examples, reader_examples
 from qa.learn.training import MEMBERS, decide, fit_ranker, save_examples
@@ -128,7 +130,10 @@ def squad_examples(args: argparse.Namespace, weights: Weights) -> tuple[list[Exa
     squad_corpus = read_jsonl(args.squad / "corpus.jsonl")
     service = open_fold(args.work / "ship", args.ship_adapter, squad_corpus + read_jsonl(args.data / "corpus.jsonl"))
     name = service.embedder.name
-    key = hashlib.sha256(json.dumps([name, asdict(weights)]).encode()).hexdigest()[:12]
+    # The code that makes and measures the examples is part of the key: a change there must not
+    # reuse examples the old code made.
+    code = [Path(module.__file__ or "").read_text("utf-8") for module in (examples_module, answerability)]
+    key = hashlib.sha256(json.dumps([name, asdict(weights), *code]).encode()).hexdigest()[:12]
     cached = args.work / f"squad-{key}.npz"
     if not cached.exists():
         service.answerer.weights = weights
