@@ -175,8 +175,7 @@ def run(args: argparse.Namespace, sqlite: QAService, url: str, asked: list[str])
     pg = QAService.open(settings(args, url), sqlite.embedder)
     try:
         for service in (sqlite, pg):  # the stored words embedded in the background would slow the first answers
-            if service._warming is not None:
-                service._warming.join()
+            service.words_learned()
         timings = interleaved([("sqlite", sqlite.ask), ("postgresql", pg.ask)], asked)
         on_sqlite, on_pg = [outcome(sqlite, q) for q in asked], [outcome(pg, q) for q in asked]
     finally:

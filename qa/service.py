@@ -146,6 +146,14 @@ class QAService:
         except Exception as exc:  # a document deleted meanwhile, or the service closed: nothing is lost
             log.debug("stopped learning the stored words: %s", exc)
 
+    def words_learned(self, timeout: float | None = None) -> bool:
+        """Wait (up to `timeout` seconds) for the background learning of the stored articles' words
+        that every start begins; whether it is done. For benchmarks and tests that count encoder calls."""
+        if self._warming is not None:
+            self._warming.join(timeout)
+            return not self._warming.is_alive()
+        return True
+
     def _keep_words(self) -> None:
         """Save the word vectors if words were embedded since they were last saved. A failure
         costs the next start some encoder time, nothing else: it is logged, not raised."""

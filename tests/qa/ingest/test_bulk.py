@@ -95,6 +95,7 @@ def test_batches_are_bounded_and_sorted_by_length(settings: Settings) -> None:
     embedder = Refusing("never")
     service = QAService.open(settings, embedder)
     try:
+        assert service.words_learned(timeout=30)  # the start's own encoder calls are not the bulk's
         embedder.calls.clear()
         BulkIngest(service, batch_sentences=10, learn_words=False).run(entries(*(article(n, 4) for n in range(9))))
         texts = ["a b c d e f", "a", "a b c", "a"]
