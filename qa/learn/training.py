@@ -3,9 +3,8 @@ SQuAD-style data (articles, and questions with answer text, some marked unanswer
 questions, made into labelled examples by `qa.learn.examples`.
 
 Probabilities come from a few small networks averaged (`MEMBERS`; 0: logistic regression); the
-threshold is read off out-of-fold predictions
-(folds by article), so its stated precision is on articles the fold never saw. Everything is
-seeded: the same data give the same file.
+threshold is read off out-of-fold predictions (folds by article), so its stated precision is on
+articles the fold never saw. Everything is seeded: the same data give the same file.
 """
 
 from __future__ import annotations
@@ -57,8 +56,8 @@ def fit_ranker(data: list[RankerExample], l2: float = 0.01) -> Weights:
 
 
 # The decision's learner: this many small networks (one hidden layer of UNITS), each from its own
-# seed, averaged. On readers' questions held out by article they answered as many answerable
-# questions as the logistic model at the same precision and abstained on more of the unanswerable
+# seed, averaged. On readers' questions held out by article, at the same precision, they abstained
+# on more of the unanswerable ones than the logistic model and answered slightly fewer answerable
 # ones (docs/answerability.md); averaging a few steadies what one seed would give. MEMBERS = 0 is
 # the logistic model.
 MEMBERS, UNITS = 5, 32
