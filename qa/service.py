@@ -148,7 +148,7 @@ class QAService:
 
     def words_learned(self, timeout: float | None = None) -> bool:
         """Wait (up to `timeout` seconds) for the background learning of the stored articles' words
-        that every start begins; whether it is done. For benchmarks and tests that count encoder calls."""
+        that every start begins; whether it is done."""
         if self._warming is not None:
             self._warming.join(timeout)
             return not self._warming.is_alive()
@@ -169,8 +169,7 @@ class QAService:
     def close(self) -> None:
         self._closing.set()
         self.ingest.stop()  # a write still being prepared is not waited for, nor acknowledged
-        if self._warming is not None:
-            self._warming.join()
+        self.words_learned()  # stops soon: it checks `_closing` between articles
         self._keep_words()
         self.insights.close()
         if self.owns_embedder and isinstance(self.embedder, BatchingEmbedder):
